@@ -1,0 +1,109 @@
+"""FinPlat: the backend of a rural property-rights finance platform."""
+from pathlib import Path
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from finplat import config as settings
+from finplat.extensions import api, csrf, db, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = str(PACKAGE_DIR / "migrations")
+
+
+def _templates_dir() -> str:
+    # An installed wheel carries templates/ inside the package; a source checkout has it beside the package.
+    shipped = PACKAGE_DIR / "templates"
+    return str(shipped if shipped.is_dir() else PACKAGE_DIR.parent / "templates")
+
+
+class JSONProvider(DefaultJSONProvider):
+    ensure_ascii = False  # Chinese stays readable
+    sort_keys = False
+
+
+def create_app(config=None) -> Flask:
+    cfg = settings.from_environment()
+    cfg.update(config or {})
+    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], template_folder=_templates_dir())
+    app.json = JSONProvider(app)
+    app.config.update(cfg)
+    from finplat.security.keys import load_into
+    load_into(app.config)
+
+    _sqlite_transactions()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = "请先登录"
+
+    _register_models()
+    _register_blueprints(app)
+
+    from finplat import error_handlers
+    error_handlers.register(app)
+
+    from finplat.cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _register_models():
+    """Import every model and domain hook so that metadata, scoping rules and COB steps are complete."""
+    import finplat.audit.models  # noqa: F401
+    import finplat.auth.models  # noqa: F401
+    import finplat.auth.scopes  # noqa: F401
+    import finplat.cob  # noqa: F401
+    import finplat.jobs  # noqa: F401
+
+
+@login_manager.user_loader
+def _load_user(user_id):
+    from finplat.auth.models import User
+    return db.session.get(User, int(user_id))
+
+
+def _register_blueprints(app):
+    from finplat.admin import api as admin_api
+    from finplat.admin import views as admin_views
+    from finplat.auth import api as auth_api
+    from finplat.web import views as web_views
+
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
+    for blp in (auth_api.blp, admin_api.blp):
+        api.register_blueprint(blp, url_prefix="/api/v1")
+        csrf.exempt(blp)  # the API authenticates with bearer tokens only, never the session cookie
+    app.register_blueprint(web_views.bp)
+    app.register_blueprint(admin_views.bp)
+
+
+_sqlite_hooked = False
+
+
+def _sqlite_transactions():
+    """pysqlite does not BEGIN before reads and cannot SAVEPOINT reliably; take transactions over from it
+    (SQLAlchemy's documented recipe), and take the write lock at BEGIN so that concurrent writers wait
+    for each other instead of failing on a lock upgrade."""
+    global _sqlite_hooked
+    if _sqlite_hooked:
+        return
+    _sqlite_hooked = True
+
+    @event.listens_for(Engine, "connect")
+    def _connect(dbapi_conn, _record):
+        if type(dbapi_conn).__module__.startswith("sqlite3"):
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+    @event.listens_for(Engine, "begin")
+    def _begin(conn):
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""Platform administration: the business date, close of business and the audit chain."""

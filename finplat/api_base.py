@@ -1,0 +1,96 @@
+"""What every JSON blueprint shares: the body parser (JSON numbers read as Decimal, never float), field
+types for money and rates, and the list envelope {"items", "total", "page", "per_page"}."""
+import json
+from decimal import Decimal, InvalidOperation
+
+import flask_smorest
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import func, select
+from webargs.flaskparser import FlaskParser
+
+from finplat.extensions import db
+
+MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18,2)
+
+
+class DecimalParser(FlaskParser):
+    def _raw_load_json(self, req):
+        if not req.is_json:
+            return super()._raw_load_json(req)
+        data = req.get_data(cache=True)
+        if not data:
+            return super()._raw_load_json(req)
+        try:
+            return json.loads(data, parse_float=Decimal)
+        except (UnicodeDecodeError, ValueError) as exc:
+            return self._handle_invalid_json_error(exc, req)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = DecimalParser()
+
+
+class ApiSchema(Schema):
+    """Unknown fields are errors (marshmallow's default RAISE), named in the response."""
+
+
+class DecimalString(fields.Decimal):
+    """A decimal given as a string or JSON number, sent back as a string with fixed places."""
+
+    def __init__(self, places, max_value, min_value=Decimal(0), **kwargs):
+        super().__init__(as_string=True, allow_nan=False, **kwargs)
+        self.exact_places, self.max_value, self.min_value = places, max_value, min_value
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+            raise ValidationError("must be a decimal number, as a string")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValidationError("not a number") from None
+        if not number.is_finite():
+            raise ValidationError("not a number")
+        if -number.as_tuple().exponent > self.exact_places:
+            raise ValidationError(f"at most {self.exact_places} decimal places")
+        if not self.min_value <= number <= self.max_value:
+            raise ValidationError(f"must be between {self.min_value} and {self.max_value}")
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return f"{Decimal(value):.{self.exact_places}f}"
+
+
+def Money(**kwargs):
+    return DecimalString(2, MAX_AMOUNT, **kwargs)
+
+
+def RateField(max_value=Decimal(1), **kwargs):
+    return DecimalString(8, max_value, **kwargs)
+
+
+def Text(max_len=200, min_len=1, **kwargs):
+    """A string with a length bound: no input is ever unbounded."""
+    return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
+
+
+class PageArgs(ApiSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def page_schema(item_schema):
+    """The list envelope of API.md for `item_schema`."""
+    return type(f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
+        "items": fields.List(fields.Nested(item_schema)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+    })
+
+
+def paginate(stmt, page: int, per_page: int) -> dict:
+    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return {"items": rows, "total": total, "page": page, "per_page": per_page}

@@ -1,0 +1,1 @@
+"""Institutions, users, roles, API tokens, login and permission checks."""

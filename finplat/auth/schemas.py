@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+from marshmallow import fields, validate
+
+from finplat.api_base import ApiSchema, DecimalString, Money, PageArgs, Text
+from finplat.auth.roles import INSTITUTION_KINDS, ROLES
+
+RegionCode = fields.String(validate=validate.Regexp(r"^\d{6}$", error="must be a six-digit GB/T 2260 code"))
+
+
+class TokenRequest(ApiSchema):
+    username = Text(64, required=True)
+    password = Text(256, required=True)
+
+
+class TokenSchema(ApiSchema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+
+
+class MeSchema(ApiSchema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    institution_id = fields.Integer(allow_none=True)
+    party_id = fields.Integer(allow_none=True)
+
+
+class InstitutionIn(ApiSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(INSTITUTION_KINDS))
+    name = Text(200, required=True)
+    region_code = RegionCode
+    certification_no = Text(100)
+    certified_until = fields.Date()
+    net_assets = Money()
+    guarantee_multiple = DecimalString(2, Decimal("1000"), min_value=Decimal("0.01"))
+
+
+class InstitutionSchema(InstitutionIn):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class InstitutionFilter(PageArgs):
+    kind = fields.String(validate=validate.OneOf(INSTITUTION_KINDS))
+
+
+class UserIn(ApiSchema):
+    username = Text(64, required=True)
+    password = Text(256, required=True, load_only=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    institution_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    party_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?\d{5,20}$", error="digits only"))
+
+
+class UserSchema(ApiSchema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    institution_id = fields.Integer(allow_none=True)
+    party_id = fields.Integer(allow_none=True)
+    phone = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class UserFilter(PageArgs):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    institution_id = fields.Integer()

@@ -1,0 +1,138 @@
+"""Institutions, users, logins and tokens. Each state change commits with its audit record."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from finplat import audit
+from finplat.auth.models import ApiToken, Institution, LoginFailure, User
+from finplat.auth.passwords import MIN_LENGTH, check_password, hash_password
+from finplat.auth.roles import ROLE_INSTITUTION_KIND
+from finplat.columns import utcnow
+from finplat.errors import Conflict, TooManyAttempts, Unauthorized, field_error
+from finplat.extensions import db
+
+INSTITUTION_FIELDS = ("kind", "name", "region_code", "certification_no", "certified_until", "net_assets",
+                      "guarantee_multiple")
+KIND_ONLY_FIELDS = {
+    "certification_no": ("appraisal_agency",), "certified_until": ("appraisal_agency",),
+    "net_assets": ("guarantee_agency",), "guarantee_multiple": ("guarantee_agency",),
+}
+
+# Resolves a farmer's household: set by the registry (party id -> is it a household?).
+household_exists = None
+
+
+def institution_snapshot(inst: Institution) -> dict:
+    return {f: getattr(inst, f) for f in INSTITUTION_FIELDS}
+
+
+def user_snapshot(user: User) -> dict:
+    return {"username": user.username, "role": user.role, "institution_id": user.institution_id,
+            "party_id": user.party_id, "phone": user.phone, "active": user.active}
+
+
+def create_institution(actor, data: dict) -> Institution:
+    for field, kinds in KIND_ONLY_FIELDS.items():
+        if data.get(field) is not None and data["kind"] not in kinds:
+            raise field_error(field, f"only applies to {' or '.join(kinds)}")
+    if data["kind"] == "appraisal_agency" and not data.get("certification_no"):
+        raise field_error("certification_no", "an appraisal agency needs its certification number")
+    if db.session.execute(select(Institution.id).where(Institution.name == data["name"])).first():
+        raise field_error("name", "an institution of that name exists", Conflict, code="duplicate")
+    inst = Institution(**{f: data.get(f) for f in INSTITUTION_FIELDS})
+    db.session.add(inst)
+    db.session.flush()
+    audit.record(actor, "institution.create", "institution", inst.id, after=institution_snapshot(inst))
+    db.session.commit()
+    return inst
+
+
+def create_user(actor, data: dict) -> User:
+    role = data["role"]
+    if len(data["password"]) < MIN_LENGTH:
+        raise field_error("password", f"must be at least {MIN_LENGTH} characters")
+    kind = ROLE_INSTITUTION_KIND[role]
+    if kind is None:
+        if data.get("institution_id") is not None:
+            raise field_error("institution_id", "a farmer belongs to a household, not an institution")
+        if data.get("party_id") is None:
+            raise field_error("party_id", "a farmer needs their household's party_id")
+        if household_exists is None or not household_exists(data["party_id"]):
+            raise field_error("party_id", "no such household")
+    else:
+        if data.get("party_id") is not None:
+            raise field_error("party_id", "only a farmer is linked to a household")
+        if data.get("institution_id") is None:
+            raise field_error("institution_id", f"a {role} belongs to a {kind}")
+        inst = db.session.get(Institution, data["institution_id"])
+        if inst is None:
+            raise field_error("institution_id", "no such institution")
+        if inst.kind != kind:
+            raise field_error("institution_id", f"a {role} belongs to a {kind}, not a {inst.kind}")
+    if db.session.execute(select(User.id).where(User.username == data["username"])).first():
+        raise field_error("username", "that username is taken", Conflict, code="duplicate")
+    user = User(username=data["username"], password_hash=hash_password(data["password"]), role=role,
+                institution_id=data.get("institution_id"), party_id=data.get("party_id"), phone=data.get("phone"))
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, after=user_snapshot(user))
+    db.session.commit()
+    return user
+
+
+def _recent_failures(column, value) -> int:
+    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    return db.session.execute(select(func.count()).select_from(LoginFailure)
+                              .where(column == value, LoginFailure.at >= since)).scalar_one()
+
+
+def authenticate(username: str, password: str, address: str) -> User:
+    """The user whose credentials these are, or Unauthorized; too many recent failures for the account or
+    the address are refused before the password is even checked."""
+    cfg = current_app.config
+    if _recent_failures(LoginFailure.username, username) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"] or \
+            _recent_failures(LoginFailure.address, address) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        raise TooManyAttempts("too many failed logins: try again later")
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if not check_password(user.password_hash if user else None, password) or not user.active:
+        db.session.add(LoginFailure(username=username[:64], address=address[:64]))
+        audit.record(None, "auth.login_failed", "user", user.id if user else None,
+                     after={"username": username[:64], "address": address[:64]})
+        db.session.commit()
+        raise Unauthorized("wrong username or password")
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    return user
+
+
+def login(username: str, password: str, address: str) -> User:
+    """A page login: authenticate and audit it (the session cookie is the caller's business)."""
+    user = authenticate(username, password, address)
+    audit.record(user, "auth.login", "user", user.id, after={"address": address[:64]})
+    db.session.commit()
+    return user
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(username: str, password: str, address: str) -> tuple[str, ApiToken]:
+    user = authenticate(username, password, address)
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, token_hash=hash_token(raw),
+                     expires_at=utcnow() + timedelta(minutes=current_app.config["TOKEN_TTL_MINUTES"]))
+    db.session.add(token)
+    db.session.flush()
+    audit.record(user, "auth.token_issued", "api_token", token.id, after={"expires_at": token.expires_at})
+    db.session.commit()
+    return raw, token
+
+
+def user_for_token(raw: str) -> User | None:
+    token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))).scalar_one_or_none()
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow() or not token.user.active:
+        return None
+    return token.user

@@ -1,0 +1,47 @@
+"""Settings from FINPLAT_* environment variables, with defaults that run the demo on SQLite."""
+import os
+from pathlib import Path
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+def _bool(name, default=False):
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path():
+    return str(Path(os.environ.get("FINPLAT_INSTANCE_PATH", "instance")).resolve())
+
+
+def from_environment():
+    """The configuration dict for create_app(); keys not set here keep Flask's defaults."""
+    inst = instance_path()
+    return {
+        "INSTANCE_PATH": inst,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "FINPLAT_DATABASE_URL", f"sqlite:///{Path(inst) / 'finplat.db'}"),
+        "SECRET_KEY": os.environ.get("FINPLAT_SECRET_KEY"),
+        # "id:base64key,id:base64key" with the current key first; otherwise read from the instance folder.
+        "ENCRYPTION_KEYS": os.environ.get("FINPLAT_ENCRYPTION_KEYS"),
+        "BLIND_INDEX_KEY": os.environ.get("FINPLAT_BLIND_INDEX_KEY"),
+        "TOKEN_TTL_MINUTES": _int("FINPLAT_TOKEN_TTL_MINUTES", 12 * 60),
+        "LOGIN_WINDOW_MINUTES": _int("FINPLAT_LOGIN_WINDOW_MINUTES", 15),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int("FINPLAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("FINPLAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        "COB_TIME": os.environ.get("FINPLAT_COB_TIME", "23:30"),
+        "SESSION_COOKIE_SECURE": _bool("FINPLAT_SECURE_COOKIES"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": _int("FINPLAT_MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # flask-smorest: the OpenAPI document at /api/v1/openapi.json, nothing else.
+        "API_TITLE": "FinPlat",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

@@ -1,0 +1,1 @@
+"""Instance keys and encryption of personal data at rest."""

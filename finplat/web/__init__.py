@@ -1,0 +1,1 @@
+"""Pages for people: login, logout, the home page of each role, and form helpers."""
