@@ -1,0 +1,3 @@
+from finplat.cli import main
+
+main()
