@@ -62,7 +62,9 @@ def app(instance_dir):
         from finplat import cob
         cob.ensure_calendar(OPEN_DATE)
         _db.session.remove()
-    return app
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture
