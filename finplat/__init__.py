@@ -65,6 +65,7 @@ def _register_models():
     import finplat.auth.models  # noqa: F401
     import finplat.auth.scopes  # noqa: F401
     import finplat.cob  # noqa: F401
+    import finplat.contracts.models  # noqa: F401
     import finplat.jobs  # noqa: F401
 
 

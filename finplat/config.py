@@ -31,6 +31,9 @@ def from_environment():
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int("FINPLAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("FINPLAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
         "COB_TIME": os.environ.get("FINPLAT_COB_TIME", "23:30"),
+        # Institutions' own PKCS#12 files, named "<institution name>.p12"; others get one from the instance CA.
+        "PKCS12_DIR": os.environ.get("FINPLAT_PKCS12_DIR"),
+        "PKCS12_PASSPHRASE": os.environ.get("FINPLAT_PKCS12_PASSPHRASE"),
         "SESSION_COOKIE_SECURE": _bool("FINPLAT_SECURE_COOKIES"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from finplat import MIGRATIONS_DIR, create_app
 from finplat.extensions import db as _db
+from finplat.contracts.pki import ensure_ca
 from finplat.security.keys import ensure_instance_keys
 
 class BoundSession(FlaskSession):
@@ -44,6 +45,7 @@ def pytest_collection_modifyitems(config, items):
 def instance_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("instance")
     ensure_instance_keys(path)
+    ensure_ca(path)
     return path
 
 

@@ -155,9 +155,31 @@ def upgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('signing_certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('serial', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=400), nullable=False),
+    sa.Column('not_before', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('not_after', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('fingerprint_sha256', sa.String(length=64), nullable=False),
+    sa.Column('pkcs12_path', sa.String(length=400), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_signing_certificates_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signing_certificates')),
+    sa.UniqueConstraint('fingerprint_sha256', name=op.f('uq_signing_certificates_fingerprint_sha256'))
+    )
+    with op.batch_alter_table('signing_certificates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signing_certificates_institution_id'), ['institution_id'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('signing_certificates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signing_certificates_institution_id'))
+
+    op.drop_table('signing_certificates')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 

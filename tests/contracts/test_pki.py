@@ -1,0 +1,63 @@
+import stat
+from datetime import timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from finplat.contracts import pki
+
+
+def test_ca_is_created_once_and_is_a_ca(tmp_path):
+    assert pki.ensure_ca(tmp_path) is True
+    first = (tmp_path / "pki" / pki.CA_CERT).read_bytes()
+    assert pki.ensure_ca(tmp_path) is False
+    assert (tmp_path / "pki" / pki.CA_CERT).read_bytes() == first
+    ca = x509.load_pem_x509_certificate(first)
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
+    assert ca.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign is True
+    assert stat.S_IMODE((tmp_path / "pki" / pki.CA_KEY).stat().st_mode) == 0o600
+
+
+def test_issued_certificate_chains_to_the_ca_and_its_pkcs12_loads(tmp_path):
+    pki.ensure_ca(tmp_path)
+    issued = pki.certificate_for(tmp_path, {}, 7, "济南农村商业银行")
+    assert issued.source == "instance_ca"
+    bundle = (tmp_path / issued.pkcs12_path).read_bytes()
+    assert stat.S_IMODE((tmp_path / issued.pkcs12_path).stat().st_mode) == 0o600
+    key, cert, chain = pkcs12.load_key_and_certificates(bundle, None)
+    _ca_key, ca = pki.load_ca(tmp_path)
+    cert.verify_directly_issued_by(ca)  # raises if the signature does not verify
+    assert chain == [ca]
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "济南农村商业银行"
+    assert cert.extensions.get_extension_for_class(x509.KeyUsage).value.content_commitment is True
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    assert key.public_key().public_numbers() == cert.public_key().public_numbers()
+    assert timedelta(days=5 * 365 - 1) < issued.not_after - issued.not_before < timedelta(days=5 * 365 + 1)
+    assert issued.pkcs12_path.startswith("pki/institutions/7-")
+
+
+def test_a_configured_pkcs12_is_used_instead(tmp_path):
+    pki.ensure_ca(tmp_path)
+    own = pki.certificate_for(tmp_path, {}, 1, "Own Bank")
+    configured_dir = tmp_path / "configured"
+    configured_dir.mkdir()
+    key, cert, chain = pkcs12.load_key_and_certificates((tmp_path / own.pkcs12_path).read_bytes(), None)
+    (configured_dir / "Own Bank.p12").write_bytes(pkcs12.serialize_key_and_certificates(
+        b"own", key, cert, chain, serialization.BestAvailableEncryption(b"s3cret")))
+    got = pki.certificate_for(tmp_path, {"PKCS12_DIR": str(configured_dir), "PKCS12_PASSPHRASE": "s3cret"}, 2,
+                              "Own Bank")
+    assert got.source == "configured"
+    assert got.fingerprint_sha256 == own.fingerprint_sha256
+    other = pki.certificate_for(tmp_path, {"PKCS12_DIR": str(configured_dir)}, 3, "Other Bank")
+    assert other.source == "instance_ca" and other.fingerprint_sha256 != own.fingerprint_sha256
+
+
+def test_signer_keys_are_p256(tmp_path):
+    pki.ensure_ca(tmp_path)
+    issued = pki.certificate_for(tmp_path, {}, 9, "x")
+    _key, cert, _ = pkcs12.load_key_and_certificates((tmp_path / issued.pkcs12_path).read_bytes(), None)
+    assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
+    assert cert.public_key().curve.name == "secp256r1"
