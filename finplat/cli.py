@@ -1,5 +1,6 @@
 """The `finplat` command. Every command reads the database from FINPLAT_DATABASE_URL and runs without
 prompts when given its options."""
+import sys
 from datetime import date
 
 import click
@@ -153,7 +154,7 @@ def audit_verify():
 
     from finplat.audit import AuditRecord, verify
     total = db.session.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
-    with click.progressbar(length=total, label="verifying audit chain", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=total, label="verifying audit chain", file=sys.stderr) as bar:
         verdict = verify(progress=bar.update)
     if not verdict.ok:
         click.echo(f"BROKEN at audit record {verdict.broken_id}: {verdict.reason} "
@@ -177,7 +178,7 @@ def cob_run(to):
     days = max((target - cob.open_date()).days + 1, 0)
     try:
         with click.progressbar(length=days, label="closing business dates",
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             summary = cob.run_to(target, actor="cli", progress=bar.update)
     except DomainError as exc:
         _fail(exc)
