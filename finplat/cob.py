@@ -6,6 +6,7 @@ date, so a run killed half-way resumes at the first unfinished step and never re
 date advances (and one audit record is written) only when every step is done. On PostgreSQL a session-level
 advisory lock keeps two runners, in any process, from closing at once; the second gets CobBusy.
 """
+import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -153,6 +154,7 @@ def run_to(target: date, actor=None, progress=None) -> dict:
 
 
 def close_date(day: date, actor=None) -> dict:
+    """Run the steps not yet done for `day`, then open the next date; returns every step's summary."""
     session = db.session
     run = session.get(CobRun, day)
     if run is None:
@@ -160,20 +162,22 @@ def close_date(day: date, actor=None) -> dict:
         session.add(run)
     run.status, run.error = "running", None
     session.commit()
-    done = set(session.execute(select(CobStepRun.step).where(CobStepRun.business_date == day)).scalars())
+    done = dict(session.execute(select(CobStepRun.step, CobStepRun.summary)
+                                .where(CobStepRun.business_date == day)).all())
     summaries = {}
     for step in steps():
-        if step.name in done:
-            continue
-        try:
-            summary = step.run(day) or {}
-            session.add(CobStepRun(business_date=day, step=step.name, summary=canonical(summary)))
-            session.commit()
-        except Exception as exc:
-            session.rollback()
-            _mark_failed(day, f"{step.name}: {exc}")
-            raise CobStepFailed(f"COB step {step.name} failed on {day}: {exc}") from exc
-        summaries[step.name] = summary
+        if step.name not in done:
+            try:
+                summary = canonical(step.run(day) or {})
+                session.add(CobStepRun(business_date=day, step=step.name, summary=summary))
+                session.commit()
+            except Exception as exc:
+                session.rollback()
+                _mark_failed(day, f"{step.name}: {exc}")
+                raise CobStepFailed(f"COB step {step.name} failed on {day}: {exc}") from exc
+            done[step.name] = summary
+        # As recorded (JSON values: dates ISO, amounts as strings), steps finished by an earlier run included
+        summaries[step.name] = json.loads(done[step.name] or "{}")
     cal = session.execute(select(BusinessCalendar).where(BusinessCalendar.id == 1).with_for_update()).scalar_one()
     if cal.open_date != day:
         session.rollback()
