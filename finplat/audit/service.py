@@ -89,14 +89,18 @@ def verify(session=None, progress=None) -> Verdict:
     """Walk the chain in order; report the first record whose link or hash does not hold."""
     session = session or db.session
     prev, checked = GENESIS, 0
-    rows = session.execute(select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000))
-    for rec in rows.scalars():
-        if rec.prev_hash != prev:
-            return Verdict(False, checked, rec.id, "its prev_hash does not match the record before it "
-                                                   "(a record was removed or inserted)")
-        if digest(rec) != rec.hash:
-            return Verdict(False, checked, rec.id, "its content does not match its hash (the record was edited)")
-        prev, checked = rec.hash, checked + 1
-        if progress:
-            progress(1)
+    # The stored rows, not objects this session already holds; the result is closed on every way out (on
+    # PostgreSQL yield_per streams through a server-side cursor).
+    query = select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000, populate_existing=True)
+    with session.execute(query) as rows:
+        for rec in rows.scalars():
+            if rec.prev_hash != prev:
+                return Verdict(False, checked, rec.id, "its prev_hash does not match the record before it "
+                                                       "(a record was removed or inserted)")
+            if digest(rec) != rec.hash:
+                return Verdict(False, checked, rec.id,
+                               "its content does not match its hash (the record was edited)")
+            prev, checked = rec.hash, checked + 1
+            if progress:
+                progress(1)
     return Verdict(True, checked)
