@@ -66,6 +66,9 @@ def rotate(app, blind_index=False) -> list[str]:
     cfg, lines = app.config, []
     if cfg.get("PII_KEYRING_SOURCE") == "file":
         ring = keys.read_keyring_file(app.instance_path)
+        if blind_index and cfg.get("BLIND_INDEX_KEY") != ring.get("blind_index_key"):
+            raise ValueError("the blind-index key comes from FINPLAT_BLIND_INDEX_KEY, which overrides the instance "
+                             "keyring at every start: unset it to rotate the blind-index key here")
         kid = keys.new_key_id(ring["keys"])
         ring["keys"][kid], ring["current"] = keys.new_key(), kid
         if blind_index:
