@@ -1,29 +1,62 @@
 """What every JSON blueprint shares: the body parser (JSON numbers read as Decimal, never float), field
-types for money and rates, and the list envelope {"items", "total", "page", "per_page"}."""
+types for ids, money and rates, and the list envelope {"items", "total", "page", "per_page"}."""
 import json
 from decimal import Decimal, InvalidOperation
 
 import flask_smorest
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from sqlalchemy import func, select
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import UnsupportedMediaType
 
 from finplat.extensions import db
 
 MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18,2)
+MAX_ID = 2**31 - 1  # primary keys are INTEGER
+
+
+def _strings(value):
+    """Every string in a parsed JSON document, keys included (iteratively: no depth limit)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. "\ud800"
+        return False
+    return True
 
 
 class DecimalParser(FlaskParser):
+    """JSON bodies only: a body sent as anything else is a 415, not an empty object. Text that is not
+    Unicode (lone surrogate escapes), nesting deeper than the parser can follow and numbers beyond Decimal's
+    range are malformed (400), never a crash."""
+
     def _raw_load_json(self, req):
         if not req.is_json:
+            if req.mimetype or req.content_length:  # without reading the stream: a form stays parseable
+                raise UnsupportedMediaType("the body must be JSON, sent as Content-Type: application/json")
             return super()._raw_load_json(req)
         data = req.get_data(cache=True)
         if not data:
             return super()._raw_load_json(req)
         try:
-            return json.loads(data, parse_float=Decimal)
-        except (UnicodeDecodeError, ValueError) as exc:
+            document = json.loads(data, parse_float=Decimal)
+        except (UnicodeDecodeError, ValueError, ArithmeticError, RecursionError) as exc:
             return self._handle_invalid_json_error(exc, req)
+        if not all(_is_unicode(text) for text in _strings(document)):
+            return self._handle_invalid_json_error(ValueError("lone surrogate"), req)
+        return document
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -31,7 +64,17 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class ApiSchema(Schema):
-    """Unknown fields are errors (marshmallow's default RAISE), named in the response."""
+    """Unknown fields are errors (marshmallow's default RAISE), named in the response. No string may hold a
+    NUL character: PostgreSQL text cannot store one, and no legitimate input contains one."""
+
+    @pre_load
+    def _no_nul(self, data, **kwargs):
+        if hasattr(data, "items"):
+            bad = {key: ["must not contain NUL characters"] for key, value in data.items()
+                   if any("\x00" in text for text in _strings(value))}
+            if bad:
+                raise ValidationError(bad)
+        return data
 
 
 class DecimalString(fields.Decimal):
@@ -54,12 +97,20 @@ class DecimalString(fields.Decimal):
             raise ValidationError(f"at most {self.exact_places} decimal places")
         if not self.min_value <= number <= self.max_value:
             raise ValidationError(f"must be between {self.min_value} and {self.max_value}")
-        return number
+        # Exact (the places were checked): "1E+2" and "-0" reach services and the audit log as 100.00 and 0.00.
+        return number.quantize(Decimal(1).scaleb(-self.exact_places)) + 0
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
         return f"{Decimal(value):.{self.exact_places}f}"
+
+
+def Id(**kwargs):
+    """The id of a row: a JSON integer (not 1.5, not "1"; pass strict=False for query strings) that fits
+    the INTEGER primary keys, so that an absurd id is a 422, never a database overflow."""
+    kwargs.setdefault("strict", True)
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Money(**kwargs):

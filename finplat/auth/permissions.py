@@ -11,6 +11,7 @@ from flask import g, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from finplat.api_base import MAX_ID
 from finplat.errors import Forbidden, NotFound, Unauthorized
 from finplat.extensions import db
 
@@ -69,8 +70,9 @@ def visible(model, actor):
 
 def get_visible(model, object_id, actor):
     """The object if it exists and the actor may see it; otherwise NotFound (never a hint that it exists)."""
-    stmt = visible(model, actor).where(model.id == object_id)
-    obj = db.session.execute(stmt).scalar_one_or_none()
+    obj = None
+    if 1 <= object_id <= MAX_ID:  # a URL can carry any integer; the database column cannot
+        obj = db.session.execute(visible(model, actor).where(model.id == object_id)).scalar_one_or_none()
     if obj is None:
         raise NotFound(f"no {model.__tablename__.rstrip('s')} {object_id}")
     return obj

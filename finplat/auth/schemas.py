@@ -2,10 +2,12 @@ from decimal import Decimal
 
 from marshmallow import fields, validate
 
-from finplat.api_base import ApiSchema, DecimalString, Money, PageArgs, Text
+from finplat.api_base import ApiSchema, DecimalString, Id, Money, PageArgs, Text
 from finplat.auth.roles import INSTITUTION_KINDS, ROLES
 
-RegionCode = fields.String(validate=validate.Regexp(r"^\d{6}$", error="must be a six-digit GB/T 2260 code"))
+# \A...\Z and [0-9]: "$" would let a trailing newline through and "\d" any script's digits, neither of which
+# fits the column.
+RegionCode = fields.String(validate=validate.Regexp(r"\A[0-9]{6}\Z", error="must be a six-digit GB/T 2260 code"))
 
 
 class TokenRequest(ApiSchema):
@@ -49,9 +51,10 @@ class UserIn(ApiSchema):
     username = Text(64, required=True)
     password = Text(256, required=True, load_only=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    institution_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    party_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?\d{5,20}$", error="digits only"))
+    institution_id = Id(allow_none=True)
+    party_id = Id(allow_none=True)
+    phone = fields.String(allow_none=True, validate=validate.Regexp(
+        r"\A\+?[0-9]{5,19}\Z", error="5 to 19 digits, optionally after a +"))  # users.phone is VARCHAR(20)
 
 
 class UserSchema(ApiSchema):
@@ -67,4 +70,4 @@ class UserSchema(ApiSchema):
 
 class UserFilter(PageArgs):
     role = fields.String(validate=validate.OneOf(ROLES))
-    institution_id = fields.Integer()
+    institution_id = Id(strict=False)

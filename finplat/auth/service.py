@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from finplat import audit
 from finplat.auth.models import ApiToken, Institution, LoginFailure, User
@@ -34,17 +35,35 @@ def user_snapshot(user: User) -> dict:
             "party_id": user.party_id, "phone": user.phone, "active": user.active}
 
 
+def _exists(column, value) -> bool:
+    return db.session.execute(select(column).where(column == value)).first() is not None
+
+
+def _flush_unique(column, value, taken: Conflict):
+    """Flush a new row whose `column` must be unique. A concurrent request can take the value between the
+    check and the insert; that loser gets the same 409 naming the field as a plain duplicate, not an
+    anonymous conflict."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        if _exists(column, value):
+            raise taken from None
+        raise
+
+
 def create_institution(actor, data: dict) -> Institution:
     for field, kinds in KIND_ONLY_FIELDS.items():
         if data.get(field) is not None and data["kind"] not in kinds:
             raise field_error(field, f"only applies to {' or '.join(kinds)}")
     if data["kind"] == "appraisal_agency" and not data.get("certification_no"):
         raise field_error("certification_no", "an appraisal agency needs its certification number")
-    if db.session.execute(select(Institution.id).where(Institution.name == data["name"])).first():
-        raise field_error("name", "an institution of that name exists", Conflict, code="duplicate")
+    taken = field_error("name", "an institution of that name exists", Conflict, code="duplicate")
+    if _exists(Institution.name, data["name"]):
+        raise taken
     inst = Institution(**{f: data.get(f) for f in INSTITUTION_FIELDS})
     db.session.add(inst)
-    db.session.flush()
+    _flush_unique(Institution.name, data["name"], taken)
     audit.record(actor, "institution.create", "institution", inst.id, after=institution_snapshot(inst))
     db.session.commit()
     return inst
@@ -72,12 +91,13 @@ def create_user(actor, data: dict) -> User:
             raise field_error("institution_id", "no such institution")
         if inst.kind != kind:
             raise field_error("institution_id", f"a {role} belongs to a {kind}, not a {inst.kind}")
-    if db.session.execute(select(User.id).where(User.username == data["username"])).first():
-        raise field_error("username", "that username is taken", Conflict, code="duplicate")
+    taken = field_error("username", "that username is taken", Conflict, code="duplicate")
+    if _exists(User.username, data["username"]):
+        raise taken
     user = User(username=data["username"], password_hash=hash_password(data["password"]), role=role,
                 institution_id=data.get("institution_id"), party_id=data.get("party_id"), phone=data.get("phone"))
     db.session.add(user)
-    db.session.flush()
+    _flush_unique(User.username, data["username"], taken)
     audit.record(actor, "user.create", "user", user.id, after=user_snapshot(user))
     db.session.commit()
     return user
