@@ -32,7 +32,10 @@ def init_db():
 
     from finplat import MIGRATIONS_DIR, cob
     from finplat.security.keys import ensure_instance_keys, load_into
+    from finplat.contracts.pki import CA_CERT, ensure_ca
     made = ensure_instance_keys(current_app.instance_path)
+    if ensure_ca(current_app.instance_path):
+        made.append(f"pki/{CA_CERT}")
     load_into(current_app.config)
     upgrade(directory=MIGRATIONS_DIR)
     opened = cob.ensure_calendar(date.today())
