@@ -126,6 +126,16 @@ def Text(max_len=200, min_len=1, **kwargs):
     return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
 
 
+class _Trimmed(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def Name(max_len=200, **kwargs):
+    """A name or other identifier: surrounding blanks are dropped ("X " is "X"), and a blank one is refused."""
+    return _Trimmed(validate=validate.Length(min=1, max=max_len), **kwargs)
+
+
 class PageArgs(ApiSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -35,7 +35,7 @@ def error_response(status, code, message, fields=None):
         resp.status_code = status
         return resp
     if status == 401:
-        return redirect(url_for("web.login", next=request.full_path))
+        return redirect(url_for("web.login", next=request.full_path if request.query_string else request.path))
     return render_template("error.html", status=status, message=message, fields=fields or {}), status
 
 

@@ -4,6 +4,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -25,4 +26,19 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-api = Api()
+class ErrorDetail(Schema):
+    code = fields.String(metadata={"example": "validation_failed"})
+    message = fields.String()
+    fields = fields.Dict(metadata={"description": "messages by field name"})
+
+
+class ErrorSchema(Schema):
+    """The error shape of every route: {"error": {"code", "message", "fields"}}."""
+    error = fields.Nested(ErrorDetail)
+
+
+class FinPlatApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = FinPlatApi()

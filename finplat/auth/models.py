@@ -2,7 +2,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finplat.auth.roles import INSTITUTION_KINDS, ROLES
@@ -30,6 +30,13 @@ class Institution(db.Model):
     net_assets: Mapped[Decimal | None] = mapped_column(Amount)
     guarantee_multiple: Mapped[Decimal | None] = mapped_column(Amount)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def signing_certificate(self):
+        """The newest signing certificate (see finplat.contracts.pki)."""
+        from finplat.contracts.models import SigningCertificate
+        return db.session.execute(select(SigningCertificate).where(SigningCertificate.institution_id == self.id)
+                                  .order_by(SigningCertificate.id.desc()).limit(1)).scalar_one_or_none()
 
 
 class User(UserMixin, db.Model):

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from marshmallow import fields, validate
 
-from finplat.api_base import ApiSchema, DecimalString, Id, Money, PageArgs, Text
+from finplat.api_base import ApiSchema, DecimalString, Id, Money, Name, PageArgs, Text
 from finplat.auth.roles import INSTITUTION_KINDS, ROLES
 
 # \A...\Z and [0-9]: "$" would let a trailing newline through and "\d" any script's digits, neither of which
@@ -11,7 +11,7 @@ RegionCode = fields.String(validate=validate.Regexp(r"\A[0-9]{6}\Z", error="must
 
 
 class TokenRequest(ApiSchema):
-    username = Text(64, required=True)
+    username = Name(64, required=True)
     password = Text(256, required=True)
 
 
@@ -30,16 +30,26 @@ class MeSchema(ApiSchema):
 
 class InstitutionIn(ApiSchema):
     kind = fields.String(required=True, validate=validate.OneOf(INSTITUTION_KINDS))
-    name = Text(200, required=True)
+    name = Name(200, required=True)
     region_code = RegionCode
-    certification_no = Text(100)
+    certification_no = Name(100)
     certified_until = fields.Date()
     net_assets = Money()
     guarantee_multiple = DecimalString(2, Decimal("1000"), min_value=Decimal("0.01"))
 
 
+class CertificateSchema(ApiSchema):
+    source = fields.String()
+    serial = fields.String()
+    subject = fields.String()
+    not_before = fields.DateTime()
+    not_after = fields.DateTime()
+    fingerprint_sha256 = fields.String()
+
+
 class InstitutionSchema(InstitutionIn):
     id = fields.Integer()
+    signing_certificate = fields.Nested(CertificateSchema, allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -48,7 +58,7 @@ class InstitutionFilter(PageArgs):
 
 
 class UserIn(ApiSchema):
-    username = Text(64, required=True)
+    username = Name(64, required=True)
     password = Text(256, required=True, load_only=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     institution_id = Id(allow_none=True)

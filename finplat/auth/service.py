@@ -12,6 +12,7 @@ from finplat.auth.models import ApiToken, Institution, LoginFailure, User
 from finplat.auth.passwords import MIN_LENGTH, check_password, hash_password
 from finplat.auth.roles import ROLE_INSTITUTION_KIND
 from finplat.columns import utcnow
+from finplat.contracts.service import provision_signer
 from finplat.errors import Conflict, TooManyAttempts, Unauthorized, field_error
 from finplat.extensions import db
 
@@ -64,7 +65,9 @@ def create_institution(actor, data: dict) -> Institution:
     inst = Institution(**{f: data.get(f) for f in INSTITUTION_FIELDS})
     db.session.add(inst)
     _flush_unique(Institution.name, data["name"], taken)
-    audit.record(actor, "institution.create", "institution", inst.id, after=institution_snapshot(inst))
+    cert = provision_signer(inst)
+    audit.record(actor, "institution.create", "institution", inst.id,
+                 after={**institution_snapshot(inst), "signing_certificate": cert.fingerprint_sha256})
     db.session.commit()
     return inst
 
@@ -133,6 +136,12 @@ def login(username: str, password: str, address: str) -> User:
     audit.record(user, "auth.login", "user", user.id, after={"address": address[:64]})
     db.session.commit()
     return user
+
+
+def logout(user: User, address: str):
+    """A page logout, audited like the login it ends."""
+    audit.record(user, "auth.logout", "user", user.id, after={"address": address[:64]})
+    db.session.commit()
 
 
 def hash_token(raw: str) -> str:

@@ -32,11 +32,18 @@ def _write_private(path: Path, data: bytes):
         fh.write(data)
 
 
+def _fit(text: str, limit=64) -> str:
+    """The longest prefix that fits X.509's 64-unit bound as `cryptography` counts it (UTF-8 bytes)."""
+    while len(text.encode()) > limit:
+        text = text[:-1]
+    return text
+
+
 def _name(common_name: str, organisation: str | None = None) -> x509.Name:
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
     if organisation:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]))
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organisation)))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name)))
     return x509.Name(attrs)
 
 

@@ -59,6 +59,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        service.logout(current_user, request.remote_addr or "unknown")
     logout_user()
     flash("已退出登录")
     return redirect(url_for("web.login"))

@@ -5,8 +5,11 @@ import threading
 import time
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import pkcs12
+from flask import current_app
 from sqlalchemy import func, select, text
 
 from finplat import audit
@@ -14,6 +17,8 @@ from finplat.audit import AuditRecord
 from finplat.auth import service
 from finplat.auth.models import Institution, User
 from finplat.auth.passwords import check_password
+from finplat.contracts.models import SigningCertificate
+from finplat.contracts.pki import load_ca
 from tests.conftest import PASSWORD, PG_URL
 
 API = "/api/v1"
@@ -64,7 +69,8 @@ def test_create_institution_returns_it_whole_and_stores_it_with_an_audit_record(
     assert isinstance(body["id"], int)
     assert body == {"id": body["id"], "kind": "guarantee_agency", "name": "山东省农业发展信贷担保有限责任公司",
                     "region_code": "370000", "certification_no": None, "certified_until": None,
-                    "net_assets": "5000000000.00", "guarantee_multiple": "10.00", "created_at": body["created_at"]}
+                    "net_assets": "5000000000.00", "guarantee_multiple": "10.00", "created_at": body["created_at"],
+                    "signing_certificate": body["signing_certificate"]}
     assert "山东省" in resp.get_data(as_text=True)  # Chinese is not \u-escaped
 
     row = db.session.get(Institution, body["id"])
@@ -77,6 +83,15 @@ def test_create_institution_returns_it_whole_and_stores_it_with_an_audit_record(
     after = json.loads(rec.after)
     assert after["name"] == row.name and after["net_assets"] == "5000000000.00"
     assert audit.verify().ok
+
+    # A signing certificate issued by the instance CA, its PKCS#12 in the instance folder
+    cert = db.session.execute(select(SigningCertificate).where(SigningCertificate.institution_id == row.id)).scalar_one()
+    assert body["signing_certificate"]["fingerprint_sha256"] == cert.fingerprint_sha256 == after["signing_certificate"]
+    assert body["signing_certificate"]["source"] == "instance_ca"
+    _key, x509_cert, _chain = pkcs12.load_key_and_certificates(
+        (Path(current_app.instance_path) / cert.pkcs12_path).read_bytes(), None)
+    x509_cert.verify_directly_issued_by(load_ca(current_app.instance_path)[1])
+    assert "山东省农业发展信贷担保有限责任公司" in x509_cert.subject.rfc4514_string()
 
     # GET returns the same object
     got = client.get(f"{API}/institutions/{row.id}", headers=h)

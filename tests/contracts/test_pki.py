@@ -61,3 +61,12 @@ def test_signer_keys_are_p256(tmp_path):
     _key, cert, _ = pkcs12.load_key_and_certificates((tmp_path / issued.pkcs12_path).read_bytes(), None)
     assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
     assert cert.public_key().curve.name == "secp256r1"
+
+
+def test_long_chinese_names_fit_the_certificate(tmp_path):
+    pki.ensure_ca(tmp_path)
+    name = "山东省农业发展信贷担保有限责任公司" * 5  # 85 characters, 255 bytes
+    issued = pki.certificate_for(tmp_path, {}, 11, name)
+    _key, cert, _ = pkcs12.load_key_and_certificates((tmp_path / issued.pkcs12_path).read_bytes(), None)
+    cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert name.startswith(cn) and len(cn) == 21  # 63 bytes: the longest prefix within 64
