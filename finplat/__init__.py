@@ -1,7 +1,7 @@
 """FinPlat: the backend of a rural property-rights finance platform."""
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -44,15 +44,9 @@ def create_app(config=None) -> Flask:
     _register_models()
     _register_blueprints(app)
 
-    from finplat import error_handlers
+    from finplat import error_handlers, request_hooks
     error_handlers.register(app)
-
-    @app.before_request
-    def _fresh_caller():
-        # The caller is cached on g; a request that shares an app context with an earlier one (tests, the
-        # CLI) must not inherit that earlier caller.
-        g.pop("actor", None)
-        g.pop("_login_user", None)
+    request_hooks.register(app)
 
     from finplat.cli import register_commands
     register_commands(app)

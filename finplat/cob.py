@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -96,6 +99,11 @@ def open_date(session=None) -> date:
     if cal is None:
         raise RuntimeError("no business date: run `finplat init-db`")
     return cal.open_date
+
+
+def local_today() -> date:
+    """Today's date on the platform's clock (FINPLAT_TIMEZONE, Asia/Shanghai by default), not the host's."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def ensure_calendar(today: date) -> bool:

@@ -1,5 +1,6 @@
 """Settings from FINPLAT_* environment variables, with defaults that run the demo on SQLite."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -35,6 +36,12 @@ def from_environment():
         "PKCS12_DIR": os.environ.get("FINPLAT_PKCS12_DIR"),
         "PKCS12_PASSPHRASE": os.environ.get("FINPLAT_PKCS12_PASSPHRASE"),
         "SESSION_COOKIE_SECURE": _bool("FINPLAT_SECURE_COOKIES"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("FINPLAT_SESSION_MINUTES", 12 * 60)),
+        # How many proxies (load balancers) stand in front: their X-Forwarded-For gives the client's
+        # address, which login limits count by. 0 when clients connect directly.
+        "PROXY_COUNT": _int("FINPLAT_PROXY_COUNT", 0),
+        # Business dates and the nightly COB follow this clock, whatever the host's timezone.
+        "TIMEZONE": os.environ.get("FINPLAT_TIMEZONE", "Asia/Shanghai"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from datetime import date, datetime
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -75,7 +76,7 @@ def _record(name, outcome, message) -> JobRun:
 
 def nightly_cob(today: date | None = None) -> str:
     """Close every open business date up to today's calendar date."""
-    today = today or date.today()
+    today = today or cob.local_today()
     if cob.open_date() > today:
         return f"nothing to close: the open date is {cob.open_date()}"
     summary = cob.run_to(today, actor="scheduler")
@@ -84,7 +85,9 @@ def nightly_cob(today: date | None = None) -> str:
 
 def build_scheduler(app) -> BlockingScheduler:
     hour, minute = (int(x) for x in app.config["COB_TIME"].split(":"))
-    scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    tz = ZoneInfo(app.config["TIMEZONE"])
+    scheduler = BlockingScheduler(timezone=tz,
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
 
     def in_app(name, fn):
         def job():
@@ -92,5 +95,5 @@ def build_scheduler(app) -> BlockingScheduler:
                 run_job(name, fn)
         return job
 
-    scheduler.add_job(in_app("cob", nightly_cob), CronTrigger(hour=hour, minute=minute), id="cob")
+    scheduler.add_job(in_app("cob", nightly_cob), CronTrigger(hour=hour, minute=minute, timezone=tz), id="cob")
     return scheduler

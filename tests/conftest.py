@@ -9,10 +9,12 @@ import re
 from datetime import date
 
 import pytest
+from argon2 import PasswordHasher
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
 
 from finplat import MIGRATIONS_DIR, create_app
+from finplat.auth import passwords
 from finplat.extensions import db as _db
 from finplat.contracts.pki import ensure_ca
 from finplat.security.keys import ensure_instance_keys
@@ -26,6 +28,9 @@ class BoundSession(FlaskSession):
 
 
 PG_URL = os.environ.get("FINPLAT_TEST_DATABASE_URL")
+# The suite runs on its own settings, whatever FINPLAT_* the developer's shell exports.
+for _name in [n for n in os.environ if n.startswith("FINPLAT_") and not n.startswith("FINPLAT_TEST")]:
+    del os.environ[_name]
 OPEN_DATE = date(2026, 11, 23)
 PASSWORD = "correct-horse-battery"
 
@@ -39,6 +44,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(request, monkeypatch):
+    """Cheap argon2 parameters: hashing is not what most tests are about. Tests marked real_argon2 keep the
+    production parameters."""
+    if request.node.get_closest_marker("real_argon2") is None:
+        monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")

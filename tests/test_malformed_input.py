@@ -3,23 +3,15 @@
 import json
 
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from finplat.audit import AuditRecord
-from finplat.auth import passwords
 from finplat.auth.models import Institution, LoginFailure, User
 from tests.conftest import PASSWORD
 
 API = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    """Input handling is under test here, not hashing: cheap argon2 parameters keep the examples quick."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

@@ -61,8 +61,17 @@ def actor_label(actor) -> tuple[int | None, str]:
 
 def record(actor, action: str, object_type: str, object_id=None, before=None, after=None,
            business_date=None, session=None) -> AuditRecord:
-    """Append one record for a change made in the current transaction (not committed here)."""
+    """Append one record for a change made in the current transaction (not committed here).
+
+    The caller's pending changes are flushed before the chain lock is taken: a flush that waits on another
+    transaction's row lock must not do so while holding the lock that transaction may be waiting for.
+    `business_date` defaults to the open business date."""
     session = session or db.session
+    session.flush()
+    if business_date is None:
+        from finplat.cob import BusinessCalendar
+        calendar = session.get(BusinessCalendar, 1)
+        business_date = calendar.open_date if calendar else None
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
     prev = session.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)).scalar()
@@ -83,6 +92,7 @@ class Verdict:
     checked: int
     broken_id: int | None = None
     reason: str | None = None
+    head: str = GENESIS  # the last record's hash: kept outside the database, it shows the tail was not cut
 
 
 def verify(session=None, progress=None) -> Verdict:
@@ -103,4 +113,4 @@ def verify(session=None, progress=None) -> Verdict:
             prev, checked = rec.hash, checked + 1
             if progress:
                 progress(1)
-    return Verdict(True, checked)
+    return Verdict(True, checked, head=prev)

@@ -2,7 +2,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finplat.auth.roles import INSTITUTION_KINDS, ROLES
@@ -31,12 +31,14 @@ class Institution(db.Model):
     guarantee_multiple: Mapped[Decimal | None] = mapped_column(Amount)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    # Loaded with the institution in one more query for a whole list (selectin), newest first.
+    signing_certificates: Mapped[list["SigningCertificate"]] = relationship(  # noqa: F821
+        order_by="desc(SigningCertificate.id)", lazy="selectin", viewonly=True)
+
     @property
     def signing_certificate(self):
         """The newest signing certificate (see finplat.contracts.pki)."""
-        from finplat.contracts.models import SigningCertificate
-        return db.session.execute(select(SigningCertificate).where(SigningCertificate.institution_id == self.id)
-                                  .order_by(SigningCertificate.id.desc()).limit(1)).scalar_one_or_none()
+        return self.signing_certificates[0] if self.signing_certificates else None
 
 
 class User(UserMixin, db.Model):
@@ -54,6 +56,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     institution: Mapped[Institution | None] = relationship()
 

@@ -62,10 +62,10 @@ def scope_rule(model):
 
 def visible(model, actor):
     """A SELECT of `model` narrowed to the rows `actor` may see (admins see everything)."""
+    if model not in _rules:
+        raise LookupError(f"no scoping rule for {model.__name__}: register one with @scope_rule")
     stmt = select(model)
-    if actor.is_admin:
-        return stmt
-    return _rules[model](stmt, actor)
+    return stmt if actor.is_admin else _rules[model](stmt, actor)
 
 
 def get_visible(model, object_id, actor):

@@ -1,10 +1,11 @@
 """Institutions, users, logins and tokens. Each state change commits with its audit record."""
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from finplat import audit
@@ -22,6 +23,8 @@ KIND_ONLY_FIELDS = {
     "certification_no": ("appraisal_agency",), "certified_until": ("appraisal_agency",),
     "net_assets": ("guarantee_agency",), "guarantee_multiple": ("guarantee_agency",),
 }
+
+MOBILE = re.compile(r"1[3-9][0-9]{9}")  # mainland China mobile numbers
 
 # Resolves a farmer's household: set by the registry (party id -> is it a household?).
 household_exists = None
@@ -84,6 +87,11 @@ def create_user(actor, data: dict) -> User:
             raise field_error("party_id", "a farmer needs their household's party_id")
         if household_exists is None or not household_exists(data["party_id"]):
             raise field_error("party_id", "no such household")
+        if not MOBILE.fullmatch(data["username"]):
+            raise field_error("username", "a farmer's username is their mobile phone number (11 digits)")
+        if data.get("phone") not in (None, data["username"]):
+            raise field_error("phone", "a farmer's phone is their username")
+        data = {**data, "phone": data["username"]}
     else:
         if data.get("party_id") is not None:
             raise field_error("party_id", "only a farmer is linked to a household")
@@ -106,27 +114,40 @@ def create_user(actor, data: dict) -> User:
     return user
 
 
-def _recent_failures(column, value) -> int:
-    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+def _recent_failures(column, value, since) -> int:
     return db.session.execute(select(func.count()).select_from(LoginFailure)
                               .where(column == value, LoginFailure.at >= since)).scalar_one()
 
 
+def _one_attempt_at_a_time(username: str, address: str):
+    """On PostgreSQL, attempts on one account or from one address wait for each other, so that parallel
+    guesses cannot all pass the count before any failure is recorded. Account before address, always."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for key in (f"finplat-login-account:{username}", f"finplat-login-address:{address}"):
+            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+
+
 def authenticate(username: str, password: str, address: str) -> User:
-    """The user whose credentials these are, or Unauthorized; too many recent failures for the account or
-    the address are refused before the password is even checked."""
+    """The user whose credentials these are, or Unauthorized. Too many failures in the window, for the
+    account (since its last successful login) or from the address, are refused before the password is
+    checked; successful logins are not counted and leave the address's count as it is."""
     cfg = current_app.config
-    if _recent_failures(LoginFailure.username, username) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"] or \
-            _recent_failures(LoginFailure.address, address) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-        raise TooManyAttempts("too many failed logins: try again later")
+    username, address = username[:64], address[:64]
+    _one_attempt_at_a_time(username, address)
+    window = utcnow() - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    account_since = max(window, user.last_login_at) if user and user.last_login_at else window
+    if _recent_failures(LoginFailure.username, username, account_since) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"] \
+            or _recent_failures(LoginFailure.address, address, window) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        db.session.rollback()
+        raise TooManyAttempts("too many failed logins: try again later")
     if not check_password(user.password_hash if user else None, password) or not user.active:
-        db.session.add(LoginFailure(username=username[:64], address=address[:64]))
+        db.session.add(LoginFailure(username=username, address=address))
         audit.record(None, "auth.login_failed", "user", user.id if user else None,
-                     after={"username": username[:64], "address": address[:64]})
+                     after={"username": username, "address": address})
         db.session.commit()
         raise Unauthorized("wrong username or password")
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    user.last_login_at = utcnow()
     return user
 
 

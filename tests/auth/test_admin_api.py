@@ -303,6 +303,25 @@ def test_farmer_needs_a_household(client, db, h, households):
     assert len(audits(db, "user.create")) == 1
 
 
+@pytest.mark.parametrize("username, phone, field", [
+    ("wang_farmer", None, "username"),      # not a phone number
+    ("1370000000", None, "username"),       # ten digits
+    ("12700000003", None, "username"),      # no mainland mobile starts 12
+    ("13700000003", "13700000004", "phone"),  # a phone other than the username
+])
+def test_a_farmers_username_is_their_mobile_number(client, db, h, households, username, phone, field):
+    body = {"username": username, "password": PASSWORD, "role": "farmer", "party_id": 42, "phone": phone}
+    assert_error(client.post(f"{API}/users", headers=h, json=body), 422, "rule_violation", field)
+    assert count(db, User, User.role == "farmer") == 0
+
+
+def test_a_farmers_phone_defaults_to_their_username(client, db, h, households):
+    resp = client.post(f"{API}/users", headers=h, json={"username": "15900000005", "password": PASSWORD,
+                                                        "role": "farmer", "party_id": 43})
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["phone"] == "15900000005"
+
+
 def test_farmer_has_no_institution_and_only_farmers_have_households(client, db, h, households, make_institution):
     bank = make_institution("bank")
     assert_error(client.post(f"{API}/users", headers=h, json={

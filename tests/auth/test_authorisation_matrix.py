@@ -4,11 +4,10 @@ body is a 403, never a 422."""
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from finplat.audit import AuditRecord
-from finplat.auth import passwords, service
+from finplat.auth import service
 from finplat.auth.models import Institution, User
 from tests.conftest import PASSWORD
 
@@ -26,12 +25,6 @@ ROUTES = {
     "POST /admin/cob": ("post", "/admin/cob", {"business_date": "not a date", "extra": 1}, 422, 403),
     "GET /me": ("get", "/me", None, 200, 200),
 }
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    """Authorisation is under test here, not hashing: cheap argon2 parameters keep the matrix quick."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

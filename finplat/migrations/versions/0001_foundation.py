@@ -16,6 +16,8 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_records_no_update BEFORE UPDATE OR DELETE ON audit_records
     FOR EACH ROW EXECUTE FUNCTION audit_records_append_only();
+CREATE TRIGGER audit_records_no_truncate BEFORE TRUNCATE ON audit_records
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_records_append_only();
 """
 SQLITE_APPEND_ONLY = [
     "CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records "
@@ -131,6 +133,7 @@ def upgrade():
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("(role = 'farmer') = (institution_id IS NULL)", name=op.f('ck_users_institution')),
     sa.CheckConstraint("role IN ('registrar', 'appraiser', 'loan_officer', 'bank_manager', 'guarantor', 'fund_manager', 'admin', 'farmer')", name=op.f('ck_users_role')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_users_institution_id_institutions')),
@@ -207,6 +210,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_records_action'))
 
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_records_no_truncate ON audit_records")
         op.execute("DROP TRIGGER audit_records_no_update ON audit_records")
         op.execute("DROP FUNCTION audit_records_append_only()")
     op.drop_table('audit_records')
