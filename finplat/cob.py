@@ -181,7 +181,7 @@ def close_date(day: date, actor=None) -> dict:
                 session.commit()
             except Exception as exc:
                 session.rollback()
-                _mark_failed(day, f"{step.name}: {exc}")
+                _mark_failed(day, step.name, exc, actor)
                 raise CobStepFailed(f"COB step {step.name} failed on {day}: {exc}") from exc
             done[step.name] = summary
         # As recorded (JSON values: dates ISO, amounts as strings), steps finished by an earlier run included
@@ -198,7 +198,10 @@ def close_date(day: date, actor=None) -> dict:
     return summaries
 
 
-def _mark_failed(day: date, message: str):
+def _mark_failed(day: date, step: str, exc: Exception, actor=None):
+    """Record the failure (and audit it): the steps that finished before it stay done."""
     run = db.session.get(CobRun, day)
-    run.status, run.error = "failed", message[:2000]
+    run.status, run.error = "failed", f"{step}: {exc}"[:2000]
+    audit.record(actor, "cob.step_failed", "business_date", day.isoformat(),
+                 after={"step": step, "error": f"{type(exc).__name__}: {exc}"[:500]}, business_date=day)
     db.session.commit()

@@ -83,6 +83,13 @@ def nightly_cob(today: date | None = None) -> str:
     return f"closed {len(summary['closed'])} date(s); open date {summary['open_date']}"
 
 
+def housekeeping() -> str:
+    """Expired tokens and stale failed-login rows out of the way."""
+    from finplat.auth.service import purge_stale
+    done = purge_stale()
+    return f"deleted {done['tokens_deleted']} token(s), {done['login_failures_deleted']} failed login(s)"
+
+
 def build_scheduler(app) -> BlockingScheduler:
     hour, minute = (int(x) for x in app.config["COB_TIME"].split(":"))
     tz = ZoneInfo(app.config["TIMEZONE"])
@@ -96,4 +103,6 @@ def build_scheduler(app) -> BlockingScheduler:
         return job
 
     scheduler.add_job(in_app("cob", nightly_cob), CronTrigger(hour=hour, minute=minute, timezone=tz), id="cob")
+    scheduler.add_job(in_app("housekeeping", housekeeping), CronTrigger(hour=3, minute=15, timezone=tz),
+                      id="housekeeping")
     return scheduler

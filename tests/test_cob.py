@@ -177,6 +177,9 @@ def test_failed_step_leaves_the_date_open_and_the_rerun_resumes(db, dummy_steps)
     assert step_marks(db.session, D0) == {"test.zz_accrue"}
     assert our_calls(dummy_steps) == [("test.zz_accrue", D0), ("test.mm_classify", D0)]
     assert cob_close_records(db.session) == []
+    (failure,) = db.session.execute(select(AuditRecord).where(AuditRecord.action == "cob.step_failed")).scalars()
+    assert (failure.object_id, failure.actor, json.loads(failure.after)["step"]) == (
+        D0.isoformat(), "test", "test.mm_classify")
 
     summary = cob.run_to(D1, actor="test")
 

@@ -85,8 +85,8 @@ def test_build_scheduler_schedules_cob_at_the_configured_time(app, committed_db,
     scheduler = jobs.build_scheduler(app)
 
     assert not scheduler.running
-    (job,) = scheduler.get_jobs()
-    assert job.id == "cob"
+    job = scheduler.get_job("cob")
+    assert {j.id for j in scheduler.get_jobs()} == {"cob", "housekeeping"}
     fields = {f.name: str(f) for f in job.trigger.fields}
     assert (fields["hour"], fields["minute"]) == ("2", "15")
     now = datetime(2026, 11, 23, 12, 0, tzinfo=job.trigger.timezone)
@@ -135,3 +135,22 @@ def test_a_second_instance_of_a_running_job_is_skipped(app, committed_db):
 
     # The lock went with the first run: the next run is not skipped
     assert jobs.run_job("test.exclusive", lambda: "again").outcome == "ok"
+
+
+def test_housekeeping_purges_stale_tokens_and_failures(app, db, make_user):
+    from finplat.auth.models import ApiToken, LoginFailure
+    from finplat.auth.service import purge_stale
+    from finplat.columns import utcnow
+    user = make_user("registrar")
+    now = utcnow()
+    db.session.add_all([
+        ApiToken(user_id=user.id, token_hash="a" * 64, expires_at=now - timedelta(days=8)),   # long expired
+        ApiToken(user_id=user.id, token_hash="b" * 64, expires_at=now - timedelta(days=1)),   # recently expired
+        ApiToken(user_id=user.id, token_hash="c" * 64, expires_at=now + timedelta(hours=1)),  # live
+        LoginFailure(username="x", address="1.2.3.4", at=now - timedelta(hours=2)),
+        LoginFailure(username="x", address="1.2.3.4", at=now - timedelta(minutes=1)),
+    ])
+    db.session.commit()
+    assert purge_stale(now) == {"tokens_deleted": 1, "login_failures_deleted": 1}
+    assert sorted(db.session.execute(db.select(ApiToken.token_hash)).scalars()) == ["b" * 64, "c" * 64]
+    assert db.session.execute(db.select(db.func.count()).select_from(LoginFailure)).scalar_one() == 1

@@ -21,6 +21,14 @@ def create_token(data):
     return {"token": raw, "expires_at": token.expires_at}
 
 
+@blp.route("/auth/token", methods=["DELETE"])
+@require()
+@blp.response(204)
+def revoke_token():
+    """Revoke the bearer token of this request (an API logout)."""
+    service.revoke_token(request.headers["Authorization"].partition(" ")[2].strip(), current_actor())
+
+
 @blp.route("/me", methods=["GET"])
 @require()
 @blp.response(200, MeSchema)

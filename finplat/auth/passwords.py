@@ -17,3 +17,11 @@ def check_password(stored: str | None, password: str) -> bool:
         return _hasher.verify(stored or _DUMMY, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when the hash was made with weaker parameters than today's (rehashed at the next login)."""
+    try:
+        return _hasher.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True

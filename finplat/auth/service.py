@@ -5,12 +5,12 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from finplat import audit
 from finplat.auth.models import ApiToken, Institution, LoginFailure, User
-from finplat.auth.passwords import MIN_LENGTH, check_password, hash_password
+from finplat.auth.passwords import MIN_LENGTH, check_password, hash_password, needs_rehash
 from finplat.auth.roles import ROLE_INSTITUTION_KIND
 from finplat.columns import utcnow
 from finplat.contracts.service import provision_signer
@@ -148,6 +148,8 @@ def authenticate(username: str, password: str, address: str) -> User:
         db.session.commit()
         raise Unauthorized("wrong username or password")
     user.last_login_at = utcnow()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -179,6 +181,28 @@ def issue_token(username: str, password: str, address: str) -> tuple[str, ApiTok
     audit.record(user, "auth.token_issued", "api_token", token.id, after={"expires_at": token.expires_at})
     db.session.commit()
     return raw, token
+
+
+def revoke_token(raw: str, user: User):
+    """End an API session: the token presented stops working at once."""
+    token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))).scalar_one()
+    token.revoked_at = utcnow()
+    audit.record(user, "auth.token_revoked", "api_token", token.id)
+    db.session.commit()
+
+
+def purge_stale(now=None) -> dict:
+    """Housekeeping: drop tokens expired or revoked over a week ago and failed logins past the window."""
+    now = now or utcnow()
+    week_ago = now - timedelta(days=7)
+    window = now - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    tokens = db.session.execute(delete(ApiToken).where(
+        (ApiToken.expires_at < week_ago) | (ApiToken.revoked_at < week_ago))).rowcount
+    failures = db.session.execute(delete(LoginFailure).where(LoginFailure.at < window)).rowcount
+    summary = {"tokens_deleted": tokens, "login_failures_deleted": failures}
+    audit.record("housekeeping", "auth.purge", "api_token", after=summary)
+    db.session.commit()
+    return summary
 
 
 def user_for_token(raw: str) -> User | None:

@@ -75,3 +75,27 @@ def test_successful_logins_are_not_counted(client, app, make_user):
     make_user("registrar", username="often")
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] + 3):
         assert client.post("/api/v1/auth/token", json={"username": "often", "password": PASSWORD}).status_code == 200
+
+
+def test_a_revoked_token_stops_working(client, db, make_user):
+    make_user("registrar", username="leaver")
+    raw = client.post("/api/v1/auth/token", json={"username": "leaver", "password": PASSWORD}).get_json()["token"]
+    header = {"Authorization": f"Bearer {raw}"}
+    assert client.delete("/api/v1/auth/token", headers=header).status_code == 204
+    assert client.get("/api/v1/me", headers=header).status_code == 401
+    assert db.session.execute(select(ApiToken.revoked_at)).scalar_one() is not None
+
+
+def test_a_weak_hash_is_upgraded_at_the_next_login(client, db, make_user, monkeypatch):
+    from argon2 import PasswordHasher
+
+    from finplat.auth import passwords
+    from finplat.auth.models import User
+    user = make_user("registrar", username="old_hash")
+    weak = user.password_hash
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
+    assert client.post("/api/v1/auth/token", json={"username": "old_hash", "password": PASSWORD}).status_code == 200
+    db.session.expire_all()
+    stored = db.session.get(User, user.id).password_hash
+    assert stored != weak and "m=2048,t=2" in stored
+    assert passwords.check_password(stored, PASSWORD)
