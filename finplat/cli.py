@@ -1,7 +1,6 @@
 """The `finplat` command. Every command reads the database from FINPLAT_DATABASE_URL and runs without
 prompts when given its options."""
 import sys
-from datetime import date
 
 import click
 from flask import current_app
@@ -27,7 +26,10 @@ def _fail(exc: DomainError):
 
 
 def init_db():
-    """Create missing instance keys, migrate the database to head and open the business date."""
+    """Create missing instance keys, migrate the database to head and open the business date. A SQLite
+    database is made readable by its owner only: it holds password hashes and encrypted personal data."""
+    import os
+
     from flask_migrate import upgrade
 
     from finplat import MIGRATIONS_DIR, cob
@@ -38,7 +40,10 @@ def init_db():
         made.append(f"pki/{CA_CERT}")
     load_into(current_app.config)
     upgrade(directory=MIGRATIONS_DIR)
-    opened = cob.ensure_calendar(date.today())
+    url = db.engine.url  # relative SQLite paths resolved (against the instance folder)
+    if url.get_backend_name() == "sqlite" and url.database and os.path.isfile(url.database):
+        os.chmod(url.database, 0o600)
+    opened = cob.ensure_calendar(cob.local_today())
     return made, opened
 
 
@@ -209,9 +214,11 @@ def keys_group():
 def keys_rotate(blind_index):
     """Re-encrypt personal data under a new key (instance keyring) or under the first key of
     FINPLAT_ENCRYPTION_KEYS (put the new key first there before running this)."""
-    from finplat.security.rotation import rotate
+    from finplat.security.rotation import rotate, values_to_visit
     try:
-        lines = rotate(current_app, blind_index=blind_index)
+        total = values_to_visit(db.session, db.metadata, blind_index)
+        with click.progressbar(length=total, label="rewriting personal data", file=sys.stderr) as bar:
+            lines = rotate(current_app, blind_index=blind_index, progress=bar.update)
     except ValueError as exc:
         raise click.ClickException(str(exc))
     for line in lines:

@@ -3,8 +3,8 @@
 `finplat init-db` creates the CA (instance/pki/ca.key.pem, ca.cert.pem) when there is none. An institution
 gets a signing certificate when it is created: its own PKCS#12 when one is configured for it
 (FINPLAT_PKCS12_DIR/<institution name>.p12, as production does with certificates from a real CA), otherwise
-one issued here by the instance CA. Keys are ECDSA P-256; files are readable by their owner only, like the
-instance's other keys.
+one issued here by the instance CA. Keys are ECDSA P-256; files are written atomically and readable by
+their owner only, like the instance's other keys.
 """
 import os
 from dataclasses import dataclass
@@ -17,19 +17,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from finplat.errors import field_error
+from finplat.security.keys import write_private
+
 CA_KEY, CA_CERT = "ca.key.pem", "ca.cert.pem"
 CA_YEARS, SIGNER_YEARS = 20, 5
 
 
 def pki_dir(instance_path) -> Path:
     return Path(instance_path) / "pki"
-
-
-def _write_private(path: Path, data: bytes):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
 
 
 def _fit(text: str, limit=64) -> str:
@@ -48,7 +44,8 @@ def _name(common_name: str, organisation: str | None = None) -> x509.Name:
 
 
 def ensure_ca(instance_path, name="FinPlat Instance CA") -> bool:
-    """Create the instance CA if it is missing; True when it was created."""
+    """Create the instance CA if it is missing; True when it was created. The certificate, written last,
+    says whether there is one: a key left without it (a crash in between) is replaced."""
     folder = pki_dir(instance_path)
     if (folder / CA_CERT).exists():
         return False
@@ -64,9 +61,9 @@ def ensure_ca(instance_path, name="FinPlat Instance CA") -> bool:
                                          crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256()))
-    _write_private(folder / CA_KEY, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                      serialization.NoEncryption()))
-    (folder / CA_CERT).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_private(folder / CA_KEY, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption()))
+    write_private(folder / CA_CERT, cert.public_bytes(serialization.Encoding.PEM))
     return True
 
 
@@ -96,21 +93,35 @@ def _describe(cert: x509.Certificate, source: str, rel_path: str) -> IssuedCerti
 
 
 def configured_pkcs12(config, institution_name: str) -> Path | None:
-    folder = config.get("PKCS12_DIR")
-    if not folder:
+    """FINPLAT_PKCS12_DIR/<name>.p12 if it is there. Only a file directly in that folder: a name with a path
+    separator in it ("../x", "a/b") has none, or it could reach any file the process can read."""
+    folder, filename = config.get("PKCS12_DIR"), f"{institution_name}.p12"
+    if not folder or os.path.basename(filename) != filename or "\0" in filename:
         return None
-    path = Path(folder) / f"{institution_name}.p12"
-    return path if path.exists() else None
+    path = Path(folder) / filename
+    return path if path.is_file() else None
+
+
+def _load_configured(path: Path, passphrase: str | None) -> x509.Certificate:
+    """The certificate of a configured PKCS#12; a file that cannot be opened is the caller's error to see
+    (a 422 on the institution's name), not a server error."""
+    try:
+        _key, cert, _chain = pkcs12.load_key_and_certificates(path.read_bytes(),
+                                                              passphrase.encode() if passphrase else None)
+    except (ValueError, TypeError, OSError):
+        raise field_error("name", f"the configured PKCS#12 file {path.name} cannot be opened: check the file "
+                                  "and FINPLAT_PKCS12_PASSPHRASE") from None
+    if cert is None:
+        raise field_error("name", f"the configured PKCS#12 file {path.name} holds no certificate")
+    return cert
 
 
 def certificate_for(instance_path, config, institution_id: int, institution_name: str) -> IssuedCertificate:
     """The configured PKCS#12 of the institution, or a new one issued by the instance CA."""
     configured = configured_pkcs12(config, institution_name)
     if configured is not None:
-        passphrase = config.get("PKCS12_PASSPHRASE")
-        _key, cert, _chain = pkcs12.load_key_and_certificates(configured.read_bytes(),
-                                                              passphrase.encode() if passphrase else None)
-        return _describe(cert, "configured", str(configured))
+        return _describe(_load_configured(configured, config.get("PKCS12_PASSPHRASE")), "configured",
+                         str(configured))
     ca_key, ca_cert = load_ca(instance_path)
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(timezone.utc)
@@ -127,5 +138,5 @@ def certificate_for(instance_path, config, institution_id: int, institution_name
     rel = f"pki/institutions/{institution_id}-{cert.serial_number:x}.p12"
     bundle = pkcs12.serialize_key_and_certificates(institution_name.encode(), key, cert, [ca_cert],
                                                    serialization.NoEncryption())
-    _write_private(Path(instance_path) / rel, bundle)
+    write_private(Path(instance_path) / rel, bundle)
     return _describe(cert, "instance_ca", rel)

@@ -1,25 +1,43 @@
 """The instance's secrets: the session secret, the PII encryption keyring and the blind-index key.
 
 Environment variables win (FINPLAT_SECRET_KEY, FINPLAT_ENCRYPTION_KEYS, FINPLAT_BLIND_INDEX_KEY); otherwise
-they are read from files in the instance folder, which `finplat init-db` creates when missing.
+they are read from files in the instance folder, which `finplat init-db` creates when missing. The config
+keeps the raw environment values (SECRET_KEY, ENCRYPTION_KEYS, BLIND_INDEX_KEY) apart from what is derived
+from them and the file (PII_KEYRING, PII_BLIND_KEY, ...), so that the keyring can be derived again whenever
+`finplat keys rotate` in another process replaces the file.
 """
 import base64
 import json
+import logging
 import os
 import secrets
+import stat
+import tempfile
 from pathlib import Path
 
 SECRET_FILE = "secret_key"
 KEYRING_FILE = "pii_keys.json"
+DERIVED = ("PII_KEYRING", "PII_KEYRING_SOURCE", "PII_BLIND_KEY", "PII_KEYRING_STAMP")
+
+log = logging.getLogger(__name__)
 
 
-def _write_private(path: Path, text: str):
-    """Write a file readable by its owner only, atomically."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+def write_private(path, data: bytes | str):
+    """Replace `path` atomically with a file readable by its owner only: a fresh temporary file (never one
+    left over with a wider mode), synced, then renamed over it, so that readers and crashes see the old
+    content or the new, never a part."""
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600, O_EXCL
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode() if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def new_key() -> str:
@@ -34,12 +52,17 @@ def new_key_id(existing) -> str:
 
 
 def ensure_instance_keys(instance_path) -> list[str]:
-    """Create the instance folder and any missing key file; return the names of the files created."""
+    """Create the instance folder (owner only: it holds keys and the SQLite file) and any missing key file;
+    return the names of the files created. An existing folder keeps its mode, with a warning when others
+    can read it."""
     folder = Path(instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        log.warning("the instance folder %s is accessible to other users (mode %o): chmod 700 it", folder, mode)
     made = []
     if not (folder / SECRET_FILE).exists():
-        _write_private(folder / SECRET_FILE, secrets.token_urlsafe(48))
+        write_private(folder / SECRET_FILE, secrets.token_urlsafe(48))
         made.append(SECRET_FILE)
     if not (folder / KEYRING_FILE).exists():
         write_keyring(folder, {"current": "k1", "keys": {"k1": new_key()}, "blind_index_key": new_key()})
@@ -48,7 +71,7 @@ def ensure_instance_keys(instance_path) -> list[str]:
 
 
 def write_keyring(folder, ring: dict):
-    _write_private(Path(folder) / KEYRING_FILE, json.dumps(ring, indent=2))
+    write_private(Path(folder) / KEYRING_FILE, json.dumps(ring, indent=2))
 
 
 def read_keyring_file(folder) -> dict | None:
@@ -67,18 +90,36 @@ def parse_env_keys(spec: str) -> dict:
     return {"current": next(iter(keys)), "keys": keys}
 
 
-def load_into(config: dict):
-    """Fill SECRET_KEY and the keyring into `config` from the environment or the instance folder."""
+def _stamp(folder):
+    """What changes whenever the keyring file is replaced (a rename gives it a new inode), None if absent."""
+    try:
+        st = (Path(folder) / KEYRING_FILE).stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def load_into(config):
+    """Fill SECRET_KEY when unset, and derive the keyring (PII_KEYRING, PII_KEYRING_SOURCE, PII_BLIND_KEY)
+    from the environment's values or the instance folder. Safe to call again: the raw values are only read."""
     folder = Path(config["INSTANCE_PATH"])
     if not config.get("SECRET_KEY") and (folder / SECRET_FILE).exists():
         config["SECRET_KEY"] = (folder / SECRET_FILE).read_text().strip()
+    stamp = _stamp(folder)  # before reading: a file replaced in between is read again next time
     ring = read_keyring_file(folder) or {}
+    derived = {"PII_KEYRING": None, "PII_KEYRING_SOURCE": None, "PII_KEYRING_STAMP": stamp,
+               "PII_BLIND_KEY": config.get("BLIND_INDEX_KEY") or ring.get("blind_index_key")}
     if config.get("ENCRYPTION_KEYS"):
-        config["PII_KEYRING"] = parse_env_keys(config["ENCRYPTION_KEYS"])
-        config["PII_KEYRING_SOURCE"] = "environment"
+        derived.update(PII_KEYRING=parse_env_keys(config["ENCRYPTION_KEYS"]), PII_KEYRING_SOURCE="environment")
     elif ring:
-        config["PII_KEYRING"] = {"current": ring["current"], "keys": ring["keys"]}
-        config["PII_KEYRING_SOURCE"] = "file"
-    if not config.get("BLIND_INDEX_KEY") and ring.get("blind_index_key"):
-        config["BLIND_INDEX_KEY"] = ring["blind_index_key"]
+        derived.update(PII_KEYRING={"current": ring["current"], "keys": ring["keys"]}, PII_KEYRING_SOURCE="file")
+    config.update(derived)
 
+
+def refresh(config):
+    """Derive the keyring again if the instance keyring file changed since it was read: one stat() when
+    anything comes from the file, none when the environment supplies every key."""
+    if config.get("ENCRYPTION_KEYS") and config.get("BLIND_INDEX_KEY"):
+        return
+    if _stamp(config["INSTANCE_PATH"]) != config.get("PII_KEYRING_STAMP"):
+        load_into(config)

@@ -1,6 +1,6 @@
 """Key rotation: re-encrypt every EncryptedString column under the keyring's current key, and recompute
 blind indexes (columns whose info names the encrypted column they index: info={"blind_index_of": "..."})."""
-from sqlalchemy import Text, select, type_coerce, update
+from sqlalchemy import Text, func, select, type_coerce, update
 
 from finplat.security.pii import EncryptedString, keyring
 
@@ -24,6 +24,15 @@ def _pk(table):
     return pk
 
 
+def values_to_visit(session, metadata, blind_index=False) -> int:
+    """How many values rotate() reads (for a progress bar): every encrypted value, and with `blind_index`
+    every indexed one again."""
+    columns = [c for _t, c in encrypted_columns(metadata)]
+    if blind_index:
+        columns += [source for _t, _i, source in blind_index_columns(metadata)]
+    return sum(session.execute(select(func.count()).where(c.is_not(None))).scalar_one() for c in columns)
+
+
 def reencrypt(session, columns, progress=None) -> int:
     """Re-encrypt values not under the current key; returns how many were rewritten."""
     ring, done = keyring(), 0
@@ -32,7 +41,8 @@ def reencrypt(session, columns, progress=None) -> int:
         rows = session.execute(select(pk, raw).where(column.is_not(None))).all()
         for row_id, token in rows:
             if ring.key_id_of(token) != ring.current:
-                session.execute(update(table).where(pk == row_id).values({column.name: ring.decrypt(token)}))
+                plain = ring.decrypt(token, column.type.context)
+                session.execute(update(table).where(pk == row_id).values({column.name: plain}))
                 done += 1
             if progress:
                 progress(1)
@@ -52,42 +62,64 @@ def reindex(session, columns, progress=None) -> int:
     return done
 
 
-def rotate(app, blind_index=False) -> list[str]:
-    """Make a new current key (instance keyring) and move every ciphertext under it, in one transaction.
+def rotate(app, blind_index=False, progress=None) -> list[str]:
+    """Move every ciphertext under a new current key (and with `blind_index`, every index under a new
+    blind-index key) in one transaction; returns what was done, line by line.
 
-    The keyring file is written first, keeping the old keys, so a failure half-way leaves every value
-    readable. With keys from FINPLAT_ENCRYPTION_KEYS the operator puts the new key first there; this then
-    re-encrypts under it, after which the old keys may be dropped from the variable.
+    Keys from the instance keyring: the new ones are written to its file first, old encryption keys kept,
+    so that values stay readable whatever happens, and running servers pick the file up at their next
+    value. If the database work fails, it is rolled back and the file's previous current key and
+    blind-index key are restored (the new encryption key stays, unused, in case another process already
+    encrypted with it). Keys from FINPLAT_ENCRYPTION_KEYS: the operator puts the new key first there and
+    this re-encrypts under it. FINPLAT_BLIND_INDEX_KEY is never rotated here: it overrides the file at
+    every start.
     """
     from finplat import audit
     from finplat.extensions import db
     from finplat.security import keys
 
     cfg, lines = app.config, []
-    if cfg.get("PII_KEYRING_SOURCE") == "file":
-        ring = keys.read_keyring_file(app.instance_path)
-        if blind_index and cfg.get("BLIND_INDEX_KEY") != ring.get("blind_index_key"):
-            raise ValueError("the blind-index key comes from FINPLAT_BLIND_INDEX_KEY, which overrides the instance "
-                             "keyring at every start: unset it to rotate the blind-index key here")
+    keys.refresh(cfg)
+    if blind_index and cfg.get("BLIND_INDEX_KEY"):
+        raise ValueError("the blind-index key comes from FINPLAT_BLIND_INDEX_KEY, which overrides the instance "
+                         "keyring at every start: put the new key there and re-index offline, or unset it to "
+                         "rotate the key of the instance keyring")
+    from_file = cfg.get("PII_KEYRING_SOURCE") == "file"
+    previous = keys.read_keyring_file(app.instance_path) if from_file or blind_index else None
+    if not cfg.get("PII_KEYRING") or (from_file or blind_index) and previous is None:
+        raise ValueError("no keyring: run `finplat init-db` first")
+    ring = previous and {**previous, "keys": dict(previous["keys"])}
+    if from_file:
         kid = keys.new_key_id(ring["keys"])
         ring["keys"][kid], ring["current"] = keys.new_key(), kid
-        if blind_index:
-            ring["blind_index_key"] = keys.new_key()
-        keys.write_keyring(app.instance_path, ring)
-        cfg["PII_KEYRING"] = {"current": kid, "keys": ring["keys"]}
-        if blind_index:
-            cfg["BLIND_INDEX_KEY"] = ring["blind_index_key"]
-        lines.append(f"new current encryption key {kid} written to the instance keyring")
-    elif blind_index:
-        raise ValueError("blind-index keys from the environment: set the new FINPLAT_BLIND_INDEX_KEY and run "
-                         "`finplat keys rotate --blind-index` with the instance keyring, or re-index offline")
-    elif not cfg.get("PII_KEYRING"):
-        raise ValueError("no keyring: run `finplat init-db` first")
-    moved = reencrypt(db.session, list(encrypted_columns(db.metadata)))
-    reindexed = reindex(db.session, list(blind_index_columns(db.metadata))) if blind_index else 0
-    audit.record("cli", "keys.rotate", "keyring", cfg["PII_KEYRING"]["current"],
-                 after={"reencrypted": moved, "reindexed": reindexed})
-    db.session.commit()
-    lines.append(f"re-encrypted {moved} value(s) under key {cfg['PII_KEYRING']['current']}"
-                 + (f"; recomputed {reindexed} blind index(es)" if blind_index else ""))
+        lines.append(f"instance keyring: new current encryption key {kid} "
+                     f"({', '.join(previous['keys'])} kept to read older values)")
+    else:
+        lines.append(f"encryption keys from FINPLAT_ENCRYPTION_KEYS: current key {cfg['PII_KEYRING']['current']}, "
+                     "its first")
+    if blind_index:
+        ring["blind_index_key"] = keys.new_key()
+        lines.append("instance keyring: new blind-index key")
+    try:
+        if ring:
+            keys.write_keyring(app.instance_path, ring)
+            keys.load_into(cfg)
+        current = cfg["PII_KEYRING"]["current"]
+        moved = reencrypt(db.session, list(encrypted_columns(db.metadata)), progress)
+        reindexed = reindex(db.session, list(blind_index_columns(db.metadata)), progress) if blind_index else 0
+        audit.record("cli", "keys.rotate", "keyring", current, after={"reencrypted": moved, "reindexed": reindexed})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if ring:
+            keys.write_keyring(app.instance_path, {**previous, "keys": ring["keys"]})
+            keys.load_into(cfg)
+        raise
+    lines.append(f"re-encrypted {moved} value(s) under key {current}")
+    if blind_index:
+        lines.append(f"recomputed {reindexed} blind index(es)")
+    if ring:
+        lines.append("running servers pick up the new keyring file by themselves: no restart needed")
+    if not from_file:
+        lines.append("every server must run with this FINPLAT_ENCRYPTION_KEYS before older keys leave it")
     return lines

@@ -1,4 +1,5 @@
-"""Personal data at rest: AES-GCM ciphertexts tagged with their key id, a keyed blind index, masking."""
+"""Personal data at rest: AES-GCM ciphertexts tagged with their key id and bound to their column, a keyed
+blind index, masking."""
 import base64
 import json
 import stat
@@ -6,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, select, type_coerce, update
 
 from finplat.security import keys, pii
-from finplat.security.pii import Keyring, KeyringMissing, mask
+from finplat.security.pii import EncryptedString, Keyring, KeyringMissing, mask
 
 ID_NUMBER = "110105199001010023"
 ID_NUMBER_X = "11010519900101002X"
+AAD = "parties.id_number"
 
 
 @pytest.fixture
@@ -26,11 +28,11 @@ def raw(column):
 
 def test_round_trip(ring):
     for value in (ID_NUMBER, ID_NUMBER_X, "张三 13800138000", ""):
-        assert ring.decrypt(ring.encrypt(value)) == value
+        assert ring.decrypt(ring.encrypt(value, AAD), AAD) == value
 
 
 def test_ciphertext_differs_each_time_and_carries_the_key_id(ring):
-    first, second = ring.encrypt(ID_NUMBER), ring.encrypt(ID_NUMBER)
+    first, second = ring.encrypt(ID_NUMBER, AAD), ring.encrypt(ID_NUMBER, AAD)
     assert first != second
     assert first.startswith("k1$") and second.startswith("k1$")
     assert ring.key_id_of(first) == "k1"
@@ -40,32 +42,49 @@ def test_ciphertext_differs_each_time_and_carries_the_key_id(ring):
 
 
 def test_tampered_ciphertext_fails(ring):
-    token = ring.encrypt(ID_NUMBER)
+    token = ring.encrypt(ID_NUMBER, AAD)
     kid, _, b64 = token.partition("$")
     blob = bytearray(base64.b64decode(b64))
     for position in (0, 12, len(blob) - 1):  # nonce, ciphertext, tag
         changed = bytearray(blob)
         changed[position] ^= 0x01
         with pytest.raises(InvalidTag):
-            ring.decrypt(f"{kid}${base64.b64encode(bytes(changed)).decode()}")
+            ring.decrypt(f"{kid}${base64.b64encode(bytes(changed)).decode()}", AAD)
 
 
 def test_ciphertext_under_another_key_or_an_unknown_key_id_fails(ring):
-    token = ring.encrypt(ID_NUMBER)
+    token = ring.encrypt(ID_NUMBER, AAD)
     other = Keyring("k1", {"k1": keys.new_key()}, keys.new_key())
     with pytest.raises(InvalidTag):
-        other.decrypt(token)
+        other.decrypt(token, AAD)
     with pytest.raises(KeyringMissing, match="k9"):
-        ring.decrypt("k9$" + token.partition("$")[2])
+        ring.decrypt("k9$" + token.partition("$")[2], AAD)
+
+
+def test_ciphertext_is_bound_to_its_context(ring):
+    """The context is AES-GCM's associated data: an ID number copied to another column does not decrypt."""
+    token = ring.encrypt(ID_NUMBER, "parties.id_number")
+    for elsewhere in ("parties.spouse_id_number", "guarantors.id_number", ""):
+        with pytest.raises(InvalidTag):
+            ring.decrypt(token, elsewhere)
+    assert ring.decrypt(token, "parties.id_number") == ID_NUMBER
+
+
+def test_encrypted_string_needs_its_context():
+    with pytest.raises(TypeError):
+        EncryptedString()
+    with pytest.raises(ValueError, match="context"):
+        EncryptedString("")
+    assert EncryptedString("parties.id_number").context == "parties.id_number"
 
 
 def test_every_key_of_the_ring_decrypts_its_own_ciphertexts():
     k1, k2, blind = keys.new_key(), keys.new_key(), keys.new_key()
-    old = Keyring("k1", {"k1": k1}, blind).encrypt(ID_NUMBER)
+    old = Keyring("k1", {"k1": k1}, blind).encrypt(ID_NUMBER, AAD)
     both = Keyring("k2", {"k1": k1, "k2": k2}, blind)
-    new = both.encrypt(ID_NUMBER)
+    new = both.encrypt(ID_NUMBER, AAD)
     assert both.key_id_of(new) == "k2"
-    assert both.decrypt(old) == both.decrypt(new) == ID_NUMBER
+    assert both.decrypt(old, AAD) == both.decrypt(new, AAD) == ID_NUMBER
 
 
 def test_keys_must_be_32_bytes():
@@ -101,7 +120,7 @@ def test_app_keyring_comes_from_the_instance_folder(app, db):
     ring_file = json.loads((Path(app.instance_path) / keys.KEYRING_FILE).read_text())
     kr = pii.keyring()
     assert kr.current == ring_file["current"]
-    assert kr.decrypt(kr.encrypt(ID_NUMBER)) == ID_NUMBER
+    assert kr.decrypt(kr.encrypt(ID_NUMBER, AAD), AAD) == ID_NUMBER
     assert pii.blind_index(ID_NUMBER) == Keyring("x", {"x": keys.new_key()}, ring_file["blind_index_key"]) \
         .blind_index(ID_NUMBER)
     assert pii.keyring() is kr  # built once and kept
@@ -120,6 +139,16 @@ def test_encrypted_column_stores_ciphertext_and_reads_plaintext(db, pii_table):
     assert stored[2] is None
     assert stored[1].startswith(pii.keyring().current + "$") and ID_NUMBER not in stored[1]
     assert db.session.execute(select(pii_table.c.id_number).where(pii_table.c.id == 1)).scalar_one() == ID_NUMBER
+
+
+def test_a_ciphertext_copied_to_another_column_does_not_decrypt(db, pii_table):
+    db.session.execute(pii_table.insert(), [{"id": 1, "id_number": ID_NUMBER}])
+    token = db.session.execute(select(raw(pii_table.c.id_number))).scalar_one()
+    db.session.execute(update(pii_table).values({raw(pii_table.c.spouse_id_number): token}))
+    assert db.session.execute(select(raw(pii_table.c.spouse_id_number))).scalar_one() == token
+    with pytest.raises(InvalidTag):
+        db.session.execute(select(pii_table.c.spouse_id_number)).scalar_one()
+    assert db.session.execute(select(pii_table.c.id_number)).scalar_one() == ID_NUMBER
 
 
 def test_instance_keys_are_created_once_and_private(tmp_path):
@@ -144,7 +173,11 @@ def test_environment_keys_win_and_the_first_encrypts(tmp_path):
     assert config["PII_KEYRING"] == {"current": "k2", "keys": {"k2": k2, "k1": k1}}
     assert config["PII_KEYRING_SOURCE"] == "environment"
     # No blind-index key in the environment: the instance folder's
-    assert config["BLIND_INDEX_KEY"] == json.loads((tmp_path / keys.KEYRING_FILE).read_text())["blind_index_key"]
+    assert config["PII_BLIND_KEY"] == json.loads((tmp_path / keys.KEYRING_FILE).read_text())["blind_index_key"]
+    blind = keys.new_key()
+    config["BLIND_INDEX_KEY"] = blind
+    keys.load_into(config)
+    assert config["PII_BLIND_KEY"] == blind
 
     with pytest.raises(ValueError, match="FINPLAT_ENCRYPTION_KEYS"):
         keys.parse_env_keys("k1")
