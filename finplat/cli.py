@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from finplat.auth.roles import INSTITUTION_KINDS, ROLES
 from finplat.errors import DomainError
 from finplat.extensions import db
 
@@ -97,8 +98,7 @@ def institutions_group():
 
 
 @institutions_group.command("create")
-@click.option("--kind", required=True, type=click.Choice(
-    ["bank", "guarantee_agency", "appraisal_agency", "fund_administrator", "rights_centre", "platform"]))
+@click.option("--kind", required=True, type=click.Choice(INSTITUTION_KINDS))
 @click.option("--name", required=True)
 @click.option("--region-code")
 @click.option("--certification-no")
@@ -122,7 +122,7 @@ def users_group():
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--institution", "institution_name", help="the institution's name (not for farmers)")
 @click.option("--party-id", type=int, help="a farmer's household")
 @click.option("--phone")
@@ -133,9 +133,6 @@ def users_create(username, role, institution_name, party_id, phone, password):
 
     from finplat.auth import service
     from finplat.auth.models import Institution
-    from finplat.auth.roles import ROLES
-    if role not in ROLES:
-        raise click.BadParameter(f"one of {', '.join(ROLES)}", param_hint="--role")
     inst_id = None
     if institution_name:
         inst_id = db.session.execute(select(Institution.id).where(Institution.name == institution_name)).scalar()
@@ -168,7 +165,7 @@ def audit_verify():
         click.echo(f"BROKEN at audit record {verdict.broken_id}: {verdict.reason} "
                    f"({verdict.checked} records before it are intact)")
         raise SystemExit(1)
-    click.echo(f"audit chain intact: {verdict.checked} records")
+    click.echo(f"audit chain intact: {verdict.checked} records; head {verdict.head}")
 
 
 @click.group("cob")
