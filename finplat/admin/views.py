@@ -2,20 +2,24 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms import DateField, DecimalField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from finplat import audit, cob
+from finplat.api_base import MAX_AMOUNT, MAX_ID
 from finplat.audit.service import verify
 from finplat.auth import service
 from finplat.auth.models import Institution, User
 from finplat.auth.passwords import MIN_LENGTH
-from finplat.auth.permissions import require
+from finplat.auth.permissions import require, visible
 from finplat.auth.roles import INSTITUTION_KINDS, KIND_LABELS, ROLE_INSTITUTION_KIND, ROLE_LABELS, ROLES
+from finplat.auth.schemas import InstitutionIn, UserIn
 from finplat.errors import DomainError
 from finplat.extensions import db
-from finplat.web.forms import Form, Parsed, rerender, show_errors
+from finplat.web.forms import Form, Parsed, Places, load, rerender, show_errors
+from finplat.web.paging import page_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,21 +31,24 @@ def _optional_int(value):
     return None if value in (None, "") else int(value)
 
 
+# The checks below give Chinese messages for the usual mistakes; the API's schemas (InstitutionIn, UserIn)
+# decide what is valid, and the views load every submission through them.
 class InstitutionForm(Form):
     kind = SelectField("类型", choices=[SelectChoice(k, KIND_LABELS[k]) for k in INSTITUTION_KINDS])
     name = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=200, message="最多 200 个字")])
     region_code = StringField(
-        "行政区划代码", validators=[Optional(), Regexp(r"^\d{6}$", message="须为六位数字，如 370100（济南市）")],
+        "行政区划代码", validators=[Optional(), Regexp(r"\A[0-9]{6}\Z", message="须为六位数字，如 370100（济南市）")],
         description="GB/T 2260 六位代码，如 370100 济南市、370300 淄博市",
         render_kw={"inputmode": "numeric", "maxlength": 6, "autocomplete": "off"})
     certification_no = StringField("资质证书编号", validators=[Optional(), Length(max=100, message="最多 100 个字符")],
                                    description="仅评估机构填写（必填）")
     certified_until = DateField("资质有效期至", validators=[Optional()], description="仅评估机构填写")
     net_assets = DecimalField("净资产（元）", places=2,
-                              validators=[Optional(), Parsed(), NumberRange(min=0, message="不能为负数")],
+                              validators=[Optional(), Parsed(), Places(2), NumberRange(min=0, message="不能为负数"),
+                                          NumberRange(max=MAX_AMOUNT, message=f"不能超过 {MAX_AMOUNT} 元")],
                               description="仅融资担保机构填写", render_kw={"inputmode": "decimal"})
     guarantee_multiple = DecimalField("放大倍数", places=2,
-                                      validators=[Optional(), Parsed(), NumberRange(min=0.01, max=1000,
+                                      validators=[Optional(), Parsed(), Places(2), NumberRange(min=0.01, max=1000,
                                                                           message="须在 0.01 到 1000 之间")],
                                       description="仅融资担保机构填写：在保余额上限 = 净资产 × 放大倍数",
                                       render_kw={"inputmode": "decimal"})
@@ -49,18 +56,21 @@ class InstitutionForm(Form):
 
 class UserForm(Form):
     username = StringField("用户名", validators=[DataRequired(REQUIRED), Length(max=64, message="最多 64 个字符")],
+                           description="农户以本人手机号（11 位数字）为用户名",
                            render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
     password = PasswordField(f"密码（至少{MIN_LENGTH}位）",
-                             validators=[DataRequired(REQUIRED),
+                             validators=[InputRequired(REQUIRED),
                                          Length(min=MIN_LENGTH, max=256, message=f"密码须为 {MIN_LENGTH} 到 256 个字符")],
                              render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH})
     role = SelectField("角色", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     institution_id = SelectField("所属机构", coerce=_optional_int, description="信贷员、银行审批人选银行，其他机构用户选对应类型的机构，农户选“无”",
                                  invalid_choice_message="请从列表中选择机构")
-    party_id = IntegerField("农户主体编号", validators=[Optional(), Parsed(), NumberRange(min=1, message="须为正整数")],
+    party_id = IntegerField("农户主体编号", validators=[Optional(), Parsed(), NumberRange(min=1, message="须为正整数"),
+                                                NumberRange(max=MAX_ID, message="编号过大，请核对")],
                             description="仅农户填写：其所属农户（家庭）在登记簿中的主体编号",
                             render_kw={"inputmode": "numeric"})
-    phone = StringField("手机号", validators=[Optional(), Regexp(r"^\+?\d{5,20}$", message="只能是数字（可带 +）")],
+    phone = StringField("手机号",
+                        validators=[Optional(), Regexp(r"\A\+?[0-9]{5,19}\Z", message="须为 5 到 19 位数字，可以 + 开头")],
                         render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"})
 
 
@@ -69,34 +79,32 @@ class CobForm(Form):
                               description="从当前营业日起逐日关账，直到所选日期（含）")
 
 
-def _data(form, *names):
-    return {n: getattr(form, n).data for n in names if getattr(form, n).data not in (None, "")}
-
-
 @bp.route("/institutions", methods=["GET", "POST"])
 @require("admin")
 def institutions():
     form = InstitutionForm()
 
     def page(status=200):
-        rows = db.session.execute(select(Institution).order_by(Institution.id)).scalars().all()
-        return render_template("admin/institutions.html", form=form, rows=rows, labels=KIND_LABELS), status
+        table = page_of(visible(Institution, current_user).order_by(Institution.id.desc()))
+        return render_template("admin/institutions.html", form=form, table=table, labels=KIND_LABELS), status
 
-    if form.validate_on_submit():
-        try:
-            inst = service.create_institution(current_user, _data(form, *service.INSTITUTION_FIELDS))
-        except DomainError as exc:
-            return page(show_errors(form, exc))
-        flash(f"已创建机构：{inst.name}")
-        return redirect(url_for("admin.institutions"))
-    return page(422 if form.errors else 200)
+    if not form.validate_on_submit():
+        return page(422 if form.errors else 200)
+    data = load(form, InstitutionIn())
+    if data is None:
+        return page(422)
+    try:
+        inst = service.create_institution(current_user, data)
+    except DomainError as exc:
+        return page(show_errors(form, exc))
+    flash(f"已创建机构：{inst.name}")
+    return redirect(url_for("admin.institutions"))
 
 
 def _institution_choices():
     """"None" first (farmers), then the institutions grouped by kind, each group labelled in Chinese."""
-    rows = db.session.execute(select(Institution).order_by(Institution.kind, Institution.name)).scalars().all()
-    order = {k: i for i, k in enumerate(INSTITUTION_KINDS)}
-    rows.sort(key=lambda i: (order.get(i.kind, len(order)), i.name))
+    rows = sorted(db.session.execute(select(Institution.id, Institution.kind, Institution.name)),
+                  key=lambda i: (INSTITUTION_KINDS.index(i.kind), i.name))
     return [SelectChoice("", "无（农户不属于机构）")] + [
         SelectChoice(str(i.id), i.name, optgroup=KIND_LABELS[i.kind]) for i in rows]
 
@@ -108,21 +116,22 @@ def users():
     form.institution_id.choices = _institution_choices()
 
     def page(status=200):
-        rows = db.session.execute(select(User).order_by(User.id)).scalars().all()
-        return render_template("admin/users.html", form=form, rows=rows, labels=ROLE_LABELS,
+        table = page_of(visible(User, current_user).options(selectinload(User.institution)).order_by(User.id.desc()))
+        return render_template("admin/users.html", form=form, table=table, labels=ROLE_LABELS,
                                role_kinds={r: KIND_LABELS[k] if k else None
                                            for r, k in ROLE_INSTITUTION_KIND.items()}), status
 
-    if form.validate_on_submit():
-        data = _data(form, "username", "password", "role", "party_id", "phone")
-        data["institution_id"] = form.institution_id.data
-        try:
-            user = service.create_user(current_user, data)
-        except DomainError as exc:
-            return page(show_errors(form, exc))
-        flash(f"已创建用户：{user.username}（{ROLE_LABELS[user.role]}）")
-        return redirect(url_for("admin.users"))
-    return page(422 if form.errors else 200)
+    if not form.validate_on_submit():
+        return page(422 if form.errors else 200)
+    data = load(form, UserIn())
+    if data is None:
+        return page(422)
+    try:
+        user = service.create_user(current_user, data)
+    except DomainError as exc:
+        return page(show_errors(form, exc))
+    flash(f"已创建用户：{user.username}（{ROLE_LABELS[user.role]}）")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/business-date", methods=["GET", "POST"])

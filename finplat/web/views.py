@@ -5,23 +5,27 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from finplat import cob
 from finplat.auth import service
 from finplat.auth.permissions import require
 from finplat.auth.roles import KIND_LABELS, ROLE_LABELS
+from finplat.auth.schemas import TokenRequest
 from finplat.errors import DomainError
-from finplat.web.forms import Form, rerender, show_errors
+from finplat.web.forms import Form, load, rerender, show_errors
 
 bp = Blueprint("web", __name__)
 
 
 class LoginForm(Form):
-    username = StringField("用户名", validators=[DataRequired(message="请输入用户名"), Length(max=64)],
+    """Checked, once it validates, with the API's TokenRequest: the same user name logs in on both."""
+    username = StringField("用户名",
+                           validators=[DataRequired(message="请输入用户名"), Length(max=64, message="最多 64 个字符")],
                            render_kw={"autocomplete": "username", "autocapitalize": "none",
                                       "autocorrect": "off", "spellcheck": "false", "autofocus": True})
-    password = PasswordField("密码", validators=[DataRequired(message="请输入密码"), Length(max=256)],
+    password = PasswordField("密码",
+                             validators=[InputRequired(message="请输入密码"), Length(max=256, message="最多 256 个字符")],
                              render_kw={"autocomplete": "current-password"})
 
 
@@ -45,16 +49,17 @@ def login():
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = service.login(form.username.data, form.password.data, request.remote_addr or "unknown")
-        except DomainError as exc:
-            return rerender("web/login.html", form, status=show_errors(form, exc))
-        login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
-    if form.errors:
+    if not form.validate_on_submit():
+        return rerender("web/login.html", form) if form.errors else render_template("web/login.html", form=form)
+    data = load(form, TokenRequest())
+    if data is None:
         return rerender("web/login.html", form)
-    return render_template("web/login.html", form=form)
+    try:
+        user = service.login(data["username"], data["password"], request.remote_addr or "unknown")
+    except DomainError as exc:
+        return rerender("web/login.html", form, status=show_errors(form, exc))
+    login_user(user)
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])

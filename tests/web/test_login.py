@@ -96,6 +96,33 @@ def test_empty_login_form_names_both_fields(client):
     assert logged_in_user_id(client) is None
 
 
+def test_login_trims_the_user_name_as_the_api_does(client, make_user):
+    user = make_user("loan_officer", username="trim_me")
+    resp = post_form(client, "/login", {"username": "  trim_me ", "password": PASSWORD})
+    assert location(resp) == "/"
+    assert logged_in_user_id(client) == str(user.id)
+
+
+@pytest.mark.parametrize("data, field, message", [
+    ({"username": "   ", "password": PASSWORD}, "username", "请输入用户名"),
+    ({"username": "u" * 65, "password": PASSWORD}, "username", "最多 64 个字符"),
+    ({"username": "someone", "password": "p" * 257}, "password", "最多 256 个字符"),
+])
+def test_login_input_the_api_refuses_is_refused_at_the_field(client, db, data, field, message):
+    resp = post_form(client, "/login", data)
+    assert resp.status_code == 422
+    assert page(resp).error_of(field) == message
+    assert db.session.execute(select(func.count()).select_from(LoginFailure)).scalar_one() == 0
+
+
+def test_a_password_of_blanks_is_checked_like_any_other(client, make_user):
+    """The API accepts any non-empty password; so does the page (and it is wrong here)."""
+    user = make_user("loan_officer")
+    resp = post_form(client, "/login", {"username": user.username, "password": " " * 12})
+    assert resp.status_code == 401
+    assert "用户名或密码错误" in page(resp).form_alert()
+
+
 def test_login_form_is_rate_limited(client, app, make_user):
     user = make_user("loan_officer")
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
