@@ -87,8 +87,11 @@ class DecimalString(fields.Decimal):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
             raise ValidationError("must be a decimal number, as a string")
+        text = str(value).strip()
+        if not text.isascii():  # Decimal() would read full-width and other scripts' digits as well
+            raise ValidationError("not a number")
         try:
-            number = Decimal(str(value).strip())
+            number = Decimal(text)
         except InvalidOperation:
             raise ValidationError("not a number") from None
         if not number.is_finite():

@@ -36,7 +36,8 @@ def error_response(status, code, message, fields=None):
         return resp
     if status == 401:
         return redirect(url_for("web.login", next=request.full_path if request.query_string else request.path))
-    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+    from finplat.web.forms import chinese
+    return render_template("error.html", status=status, message=chinese(message), fields=fields or {}), status
 
 
 def handle_domain_error(exc: DomainError):

@@ -16,8 +16,8 @@ SECURITY_HEADERS = {
 def _fresh_caller():
     # The caller is cached on g; a request that shares an app context with an earlier one (tests, the CLI)
     # must not inherit that earlier caller.
-    g.pop("actor", None)
-    g.pop("_login_user", None)
+    for cached in ("actor", "_login_user", "csrf_token"):
+        g.pop(cached, None)
     if not request.path.startswith("/api/"):
         session.permanent = True  # the login expires after PERMANENT_SESSION_LIFETIME without activity
 

@@ -69,6 +69,9 @@ def app(instance_dir):
                       "SECRET_KEY": "test-secret-key", "ENCRYPTION_KEYS": None})
     with app.app_context():
         if PG_URL:
+            name = _db.engine.url.database or ""
+            if not any(word in name for word in ("test", "dev", "finplat_")) or name == "finplat":
+                raise pytest.UsageError(f"refusing to empty database {name!r}: not a test database")
             with _db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))

@@ -127,6 +127,8 @@ def test_20_mb_body_is_413(client, db, h):
     ({"kind": "bank", "name": "x", "region_code": "370000\n"}, "region_code"),  # 7 characters
     ({"kind": "bank", "name": "x", "region_code": "٣٧٠٠٠٠"}, "region_code"),  # Arabic-Indic digits
     ({"kind": "guarantee_agency", "name": "x", "net_assets": True}, "net_assets"),
+    ({"kind": "guarantee_agency", "name": "x", "net_assets": "１２"}, "net_assets"),  # full-width digits
+    ({"kind": "guarantee_agency", "name": "x", "net_assets": "١٢"}, "net_assets"),  # Arabic-Indic digits
     ({"kind": "guarantee_agency", "name": "x", "net_assets": False}, "net_assets"),
     ({"kind": "guarantee_agency", "name": "x", "net_assets": [1]}, "net_assets"),
     ({"kind": "guarantee_agency", "name": "x", "net_assets": {"amount": "1"}}, "net_assets"),

@@ -69,6 +69,9 @@ def _role(name: str) -> str:
 
 # (pattern matching the whole English message, Chinese template or function of the match)
 _MESSAGES = [
+    (r"the (\w+) role may not do this", lambda m: f"{_role(m[1])}无权办理此项业务"),
+    (r"no (\w+) (\d+)", "未找到该记录，或您无权查看"),
+    (r"'(.+)': must not contain NUL characters", "输入中含有不允许的控制字符"),
     (r"an institution of that name exists", "已有同名机构"),
     (r"only applies to (.+)", lambda m: f"仅{_kinds(m[1])}填写此项"),
     (r"an appraisal agency needs its certification number", "评估机构须填写资质证书编号"),
