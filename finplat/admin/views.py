@@ -18,7 +18,7 @@ from finplat.auth.roles import INSTITUTION_KINDS, KIND_LABELS, ROLE_INSTITUTION_
 from finplat.auth.schemas import InstitutionIn, UserIn
 from finplat.errors import DomainError
 from finplat.extensions import db
-from finplat.web.forms import Form, Parsed, Places, load, rerender, show_errors
+from finplat.web.forms import Form, Parsed, Places, rerender, show_errors, submit
 from finplat.web.paging import page_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -88,15 +88,9 @@ def institutions():
         table = page_of(visible(Institution, current_user).order_by(Institution.id.desc()))
         return render_template("admin/institutions.html", form=form, table=table, labels=KIND_LABELS), status
 
-    if not form.validate_on_submit():
-        return page(422 if form.errors else 200)
-    data = load(form, InstitutionIn())
-    if data is None:
-        return page(422)
-    try:
-        inst = service.create_institution(current_user, data)
-    except DomainError as exc:
-        return page(show_errors(form, exc))
+    inst, status = submit(form, InstitutionIn(), lambda data: service.create_institution(current_user, data))
+    if inst is None:
+        return page(status)
     flash(f"已创建机构：{inst.name}")
     return redirect(url_for("admin.institutions"))
 
@@ -121,15 +115,9 @@ def users():
                                role_kinds={r: KIND_LABELS[k] if k else None
                                            for r, k in ROLE_INSTITUTION_KIND.items()}), status
 
-    if not form.validate_on_submit():
-        return page(422 if form.errors else 200)
-    data = load(form, UserIn())
-    if data is None:
-        return page(422)
-    try:
-        user = service.create_user(current_user, data)
-    except DomainError as exc:
-        return page(show_errors(form, exc))
+    user, status = submit(form, UserIn(), lambda data: service.create_user(current_user, data))
+    if user is None:
+        return page(status)
     flash(f"已创建用户：{user.username}（{ROLE_LABELS[user.role]}）")
     return redirect(url_for("admin.users"))
 

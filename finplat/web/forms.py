@@ -177,6 +177,21 @@ def show_errors(form, exc: DomainError) -> int:
     return exc.status
 
 
+def submit(form, schema, action):
+    """(result, status) of a form post: `action(data)` for a submission that passes the form, the API's
+    schema and the service; otherwise (None, the status to show the form again with): 200 when nothing
+    was submitted, 422 (or the service error's status) with messages on the fields."""
+    if not form.validate_on_submit():
+        return None, 422 if form.errors else 200
+    data = load(form, schema)
+    if data is None:
+        return None, 422
+    try:
+        return action(data), 200
+    except DomainError as exc:
+        return None, show_errors(form, exc)
+
+
 def rerender(template, form, status=422, **context):
     """The form again, with its messages, as 422 (unless told otherwise) so that clients can tell a
     refusal from a success."""

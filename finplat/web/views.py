@@ -12,8 +12,7 @@ from finplat.auth import service
 from finplat.auth.permissions import require
 from finplat.auth.roles import KIND_LABELS, ROLE_LABELS
 from finplat.auth.schemas import TokenRequest
-from finplat.errors import DomainError
-from finplat.web.forms import Form, load, rerender, show_errors
+from finplat.web.forms import Form, rerender, submit
 
 bp = Blueprint("web", __name__)
 
@@ -49,15 +48,10 @@ def login():
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    if not form.validate_on_submit():
-        return rerender("web/login.html", form) if form.errors else render_template("web/login.html", form=form)
-    data = load(form, TokenRequest())
-    if data is None:
-        return rerender("web/login.html", form)
-    try:
-        user = service.login(data["username"], data["password"], request.remote_addr or "unknown")
-    except DomainError as exc:
-        return rerender("web/login.html", form, status=show_errors(form, exc))
+    user, status = submit(form, TokenRequest(), lambda data: service.login(
+        data["username"], data["password"], request.remote_addr or "unknown"))
+    if user is None:
+        return rerender("web/login.html", form, status=status)
     login_user(user)
     return redirect(_safe_next(request.args.get("next")))
 
