@@ -6,26 +6,19 @@
 import os
 import tempfile
 import time
-from datetime import date
-
-from flask_migrate import upgrade
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="finplat-bench-")
-    os.environ.setdefault("FINPLAT_INSTANCE_PATH", tmp)
-    from finplat import MIGRATIONS_DIR, audit, create_app
+    os.environ.setdefault("FINPLAT_INSTANCE_PATH", tempfile.mkdtemp(prefix="finplat-bench-"))
+    from finplat import audit, create_app
+    from finplat.auth import service
+    from finplat.auth.models import User
+    from finplat.cli import init_db
     from finplat.extensions import db
-    from finplat.security.keys import ensure_instance_keys
 
-    ensure_instance_keys(os.environ["FINPLAT_INSTANCE_PATH"])
     app = create_app()
     with app.app_context():
-        upgrade(directory=MIGRATIONS_DIR)
-        from finplat import cob
-        from finplat.auth import service
-        cob.ensure_calendar(date.today())
-        from finplat.auth.models import User
+        init_db()
         if db.session.execute(db.select(User).where(User.username == "bench")).first() is None:
             inst = service.create_institution("bench", {"kind": "platform", "name": f"bench-{time.time()}"})
             service.create_user("bench", {"username": "bench", "password": "bench-password-1",
