@@ -70,7 +70,7 @@ def app(instance_dir):
     with app.app_context():
         if PG_URL:
             name = _db.engine.url.database or ""
-            if not any(word in name for word in ("test", "dev", "finplat_")) or name == "finplat":
+            if not (name == "test" or name.startswith("finplat_test") or name.endswith("_test")):
                 raise pytest.UsageError(f"refusing to empty database {name!r}: not a test database")
             with _db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))

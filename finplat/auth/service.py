@@ -24,6 +24,7 @@ KIND_ONLY_FIELDS = {
     "net_assets": ("guarantee_agency",), "guarantee_multiple": ("guarantee_agency",),
 }
 
+LOGIN_ACCOUNT_LOCKS, LOGIN_ADDRESS_LOCKS = 0x46504C41, 0x46504C42  # "FPLA", "FPLB"
 MOBILE = re.compile(r"1[3-9][0-9]{9}")  # mainland China mobile numbers
 
 # Resolves a farmer's household: set by the registry (party id -> is it a household?).
@@ -123,8 +124,10 @@ def _one_attempt_at_a_time(username: str, address: str):
     """On PostgreSQL, attempts on one account or from one address wait for each other, so that parallel
     guesses cannot all pass the count before any failure is recorded. Account before address, always."""
     if db.session.get_bind().dialect.name == "postgresql":
-        for key in (f"finplat-login-account:{username}", f"finplat-login-address:{address}"):
-            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+        # Two-integer keys: a namespace of their own, so that no chosen username can hash onto the
+        # single-key locks of the audit chain, COB or jobs.
+        for namespace, value in ((LOGIN_ACCOUNT_LOCKS, username), (LOGIN_ADDRESS_LOCKS, address)):
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, hashtext(:v))"), {"ns": namespace, "v": value})
 
 
 def authenticate(username: str, password: str, address: str) -> User:

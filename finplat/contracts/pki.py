@@ -96,10 +96,13 @@ def configured_pkcs12(config, institution_name: str) -> Path | None:
     """FINPLAT_PKCS12_DIR/<name>.p12 if it is there. Only a file directly in that folder: a name with a path
     separator in it ("../x", "a/b") has none, or it could reach any file the process can read."""
     folder, filename = config.get("PKCS12_DIR"), f"{institution_name}.p12"
-    if not folder or os.path.basename(filename) != filename or "\0" in filename:
-        return None
+    if not folder or os.path.basename(filename) != filename or "\0" in filename or len(filename.encode()) > 255:
+        return None  # 255 bytes: the longest file name a file system holds
     path = Path(folder) / filename
-    return path if path.is_file() else None
+    try:
+        return path if path.is_file() else None
+    except OSError:
+        return None
 
 
 def _load_configured(path: Path, passphrase: str | None) -> x509.Certificate:

@@ -38,6 +38,11 @@ def write_private(path, data: bytes | str):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    folder = os.open(path.parent, os.O_RDONLY)  # the rename itself survives a crash only once its folder is synced
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def new_key() -> str:

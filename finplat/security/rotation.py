@@ -1,8 +1,14 @@
 """Key rotation: re-encrypt every EncryptedString column under the keyring's current key, and recompute
 blind indexes (columns whose info names the encrypted column they index: info={"blind_index_of": "..."})."""
-from sqlalchemy import Text, func, select, type_coerce, update
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Text, func, select, text, type_coerce, update
 
 from finplat.security.pii import EncryptedString, keyring
+
+ROTATION_LOCK_KEY = 0x46504B52  # "FPKR"
 
 
 def encrypted_columns(metadata):
@@ -74,6 +80,37 @@ def rotate(app, blind_index=False, progress=None) -> list[str]:
     this re-encrypts under it. FINPLAT_BLIND_INDEX_KEY is never rotated here: it overrides the file at
     every start.
     """
+    with _one_rotation_at_a_time(app):
+        return _rotate(app, blind_index, progress)
+
+
+@contextmanager
+def _one_rotation_at_a_time(app):
+    """Rotations never overlap (an overlapping one could restore a keyring without the key another had just
+    moved every value under): a lock on a file beside the keyring, and on PostgreSQL an advisory lock."""
+    from finplat.extensions import db
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(Path(app.instance_path) / ".pii_keys.lock", "a") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError("another key rotation is running") from None
+        conn = db.engine.connect() if db.engine.dialect.name == "postgresql" else None
+        try:
+            if conn is not None:
+                got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ROTATION_LOCK_KEY}).scalar()
+                conn.commit()
+                if not got:
+                    raise ValueError("another key rotation is running")
+            yield
+        finally:
+            if conn is not None:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ROTATION_LOCK_KEY})
+                conn.commit()
+                conn.close()
+
+
+def _rotate(app, blind_index, progress):
     from finplat import audit
     from finplat.extensions import db
     from finplat.security import keys
@@ -112,7 +149,10 @@ def rotate(app, blind_index=False, progress=None) -> list[str]:
     except BaseException:
         db.session.rollback()
         if ring:
-            keys.write_keyring(app.instance_path, {**previous, "keys": ring["keys"]})
+            # Back to the previous current keys, keeping every key the file now holds (ours included:
+            # another process may already have encrypted with it).
+            now = keys.read_keyring_file(app.instance_path) or ring
+            keys.write_keyring(app.instance_path, {**previous, "keys": {**ring["keys"], **now["keys"]}})
             keys.load_into(cfg)
         raise
     lines.append(f"re-encrypted {moved} value(s) under key {current}")

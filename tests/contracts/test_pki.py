@@ -136,3 +136,9 @@ def test_post_institution_with_an_unreadable_configured_pkcs12_is_422(app, db, c
     assert error["code"] == "rule_violation" and list(error["fields"]) == ["name"]
     assert "cannot be opened" in error["fields"]["name"][0]
     assert db.session.execute(select(Institution).where(Institution.name == "Own Bank")).first() is None
+
+
+def test_a_name_too_long_for_a_file_name_has_no_configured_pkcs12(tmp_path):
+    folder = tmp_path / "configured"
+    folder.mkdir()
+    assert pki.configured_pkcs12({"PKCS12_DIR": str(folder)}, "山" * 85) is None  # 259 bytes with ".p12"

@@ -266,3 +266,38 @@ def test_progress_counts_every_value_visited(app, db, own_keyring, pii_table):
     rotate(app, blind_index=True, progress=steps.append)
     assert steps == [1] * 7
     assert db.session.execute(select(pii_table.c.spouse_id_number).where(pii_table.c.id == 1)).scalar() == VALUES[2]
+
+
+def test_rotations_never_overlap(app, db, own_keyring, pii_table):
+    import fcntl
+
+    from finplat.security.rotation import rotate
+    before = keys.read_keyring_file(own_keyring)
+    with open(own_keyring / ".pii_keys.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another rotation is under way
+        with pytest.raises(ValueError, match="another key rotation is running"):
+            rotate(app)
+    assert keys.read_keyring_file(own_keyring) == before
+    rotate(app)  # and once it is over, this one runs
+    assert keys.read_keyring_file(own_keyring)["current"] != before["current"]
+
+
+def test_a_failed_rotation_keeps_keys_another_rotation_added(app, db, own_keyring, pii_table, monkeypatch):
+    """Should the file gain a key while this rotation runs, restoring after a failure keeps it."""
+    from finplat.security import rotation
+    real_reencrypt = rotation.reencrypt
+
+    def meanwhile_then_fail(*args, **kwargs):
+        real_reencrypt(*args, **kwargs)
+        ring = keys.read_keyring_file(own_keyring)
+        ring["keys"]["k9"] = keys.new_key()
+        keys.write_keyring(own_keyring, ring)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rotation, "reencrypt", meanwhile_then_fail)
+    before = keys.read_keyring_file(own_keyring)
+    with pytest.raises(RuntimeError, match="disk full"):
+        rotation.rotate(app)
+    after = keys.read_keyring_file(own_keyring)
+    assert after["current"] == before["current"] and after["blind_index_key"] == before["blind_index_key"]
+    assert {"k1", "k2", "k9"} <= set(after["keys"])
