@@ -61,6 +61,8 @@ def _register_models():
     import finplat.cob  # noqa: F401
     import finplat.contracts.models  # noqa: F401
     import finplat.jobs  # noqa: F401
+    import finplat.registry.models  # noqa: F401
+    import finplat.registry.scopes  # noqa: F401
 
 
 @login_manager.user_loader

@@ -32,3 +32,5 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+Area = Numeric(14, 2, asdecimal=True)  # mu or m2, to two decimals

@@ -162,6 +162,34 @@ def make_user(db, make_institution):
 
 
 @pytest.fixture
+def make_party(db):
+    """make_party(kind="household", **columns): a registry party with a valid, unique identity number."""
+    import random
+
+    from finplat.registry.identity import id_check_char, uscc_check_char
+    from finplat.registry.models import Party
+    from finplat.security.pii import blind_index
+    rng = random.Random(20261123)
+
+    def make(kind="household", name=None, region_code="370103", **extra):
+        party = Party(kind=kind, name=name or f"{kind}-{rng.randint(0, 10**6)}", region_code=region_code,
+                      village=extra.pop("village", "宅科村"), **extra)
+        if kind == "household":
+            body = f"{region_code}{rng.randint(1950, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" \
+                   f"{rng.randint(0, 999):03d}"
+            party.id_number = body + id_check_char(body)
+            party.id_number_index = blind_index(party.id_number)
+        else:
+            body = ("93" if kind == "collective" else "91") + region_code + \
+                "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+            party.uscc = body + uscc_check_char(body)
+        db.session.add(party)
+        db.session.commit()
+        return party
+    return make
+
+
+@pytest.fixture
 def auth_header(client):
     """auth_header(user) -> {"Authorization": "Bearer ..."} from a real POST /auth/token."""
     def make(user, password=PASSWORD):

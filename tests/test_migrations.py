@@ -48,3 +48,24 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database_url, in
         assert "users" in inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_sqlite_upgrade_keeps_rows_of_tables_it_rebuilds(tmp_path, instance_dir):
+    """0002 rebuilds `users` on SQLite (batch mode) to add a foreign key: tokens pointing at users survive."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance_dir), "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0001")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO institutions (kind, name, created_at) VALUES ('platform', 'p', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO users (username, password_hash, role, institution_id, active, created_at) "
+                              "VALUES ('u', 'x', 'admin', 1, 1, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) "
+                              "VALUES (1, 'h', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        upgrade(directory=MIGRATIONS_DIR)
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM api_tokens")).scalar() == 1
+            assert conn.execute(text("SELECT username FROM users")).scalar() == "u"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -51,8 +51,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
-    # The household a farmer belongs to; a foreign key to parties once the registry exists.
-    party_id: Mapped[int | None] = mapped_column(index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)  # a farmer's household
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

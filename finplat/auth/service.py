@@ -27,8 +27,11 @@ KIND_ONLY_FIELDS = {
 LOGIN_ACCOUNT_LOCKS, LOGIN_ADDRESS_LOCKS = 0x46504C41, 0x46504C42  # "FPLA", "FPLB"
 MOBILE = re.compile(r"1[3-9][0-9]{9}")  # mainland China mobile numbers
 
-# Resolves a farmer's household: set by the registry (party id -> is it a household?).
-household_exists = None
+
+
+def household_exists(party_id: int) -> bool:
+    from finplat.registry.models import Party
+    return db.session.execute(select(Party.id).where(Party.id == party_id, Party.kind == "household")).first() is not None
 
 
 def institution_snapshot(inst: Institution) -> dict:
@@ -86,7 +89,7 @@ def create_user(actor, data: dict) -> User:
             raise field_error("institution_id", "a farmer belongs to a household, not an institution")
         if data.get("party_id") is None:
             raise field_error("party_id", "a farmer needs their household's party_id")
-        if household_exists is None or not household_exists(data["party_id"]):
+        if not household_exists(data["party_id"]):
             raise field_error("party_id", "no such household")
         if not MOBILE.fullmatch(data["username"]):
             raise field_error("username", "a farmer's username is their mobile phone number (11 digits)")

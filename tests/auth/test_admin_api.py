@@ -31,9 +31,9 @@ def h(admin, auth_header):
 
 
 @pytest.fixture
-def households(monkeypatch):
-    """The registry's household hook, until the registry exists: parties 42 and 43 are households."""
-    monkeypatch.setattr(service, "household_exists", lambda party_id: party_id in (42, 43))
+def households(make_party):
+    """Two registered households' ids."""
+    return [make_party().id, make_party().id]
 
 
 def count(db, model, *where) -> int:
@@ -295,11 +295,11 @@ def test_farmer_needs_a_household(client, db, h, households):
     assert count(db, User, User.username == "13700000001") == 0
     assert audits(db, "user.create") == []
 
-    resp = client.post(f"{API}/users", headers=h, json={**body, "party_id": 42, "phone": "13700000001"})
+    resp = client.post(f"{API}/users", headers=h, json={**body, "party_id": households[0], "phone": "13700000001"})
     assert resp.status_code == 201, resp.get_json()
-    assert resp.get_json()["institution_id"] is None and resp.get_json()["party_id"] == 42
+    assert resp.get_json()["institution_id"] is None and resp.get_json()["party_id"] == households[0]
     row = db.session.execute(select(User).where(User.username == "13700000001")).scalar_one()
-    assert (row.role, row.institution_id, row.party_id) == ("farmer", None, 42)
+    assert (row.role, row.institution_id, row.party_id) == ("farmer", None, households[0])
     assert len(audits(db, "user.create")) == 1
 
 
@@ -310,14 +310,14 @@ def test_farmer_needs_a_household(client, db, h, households):
     ("13700000003", "13700000004", "phone"),  # a phone other than the username
 ])
 def test_a_farmers_username_is_their_mobile_number(client, db, h, households, username, phone, field):
-    body = {"username": username, "password": PASSWORD, "role": "farmer", "party_id": 42, "phone": phone}
+    body = {"username": username, "password": PASSWORD, "role": "farmer", "party_id": households[0], "phone": phone}
     assert_error(client.post(f"{API}/users", headers=h, json=body), 422, "rule_violation", field)
     assert count(db, User, User.role == "farmer") == 0
 
 
 def test_a_farmers_phone_defaults_to_their_username(client, db, h, households):
     resp = client.post(f"{API}/users", headers=h, json={"username": "15900000005", "password": PASSWORD,
-                                                        "role": "farmer", "party_id": 43})
+                                                        "role": "farmer", "party_id": households[1]})
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["phone"] == "15900000005"
 
@@ -325,10 +325,10 @@ def test_a_farmers_phone_defaults_to_their_username(client, db, h, households):
 def test_farmer_has_no_institution_and_only_farmers_have_households(client, db, h, households, make_institution):
     bank = make_institution("bank")
     assert_error(client.post(f"{API}/users", headers=h, json={
-        "username": "13700000002", "password": PASSWORD, "role": "farmer", "party_id": 42,
+        "username": "13700000002", "password": PASSWORD, "role": "farmer", "party_id": households[0],
         "institution_id": bank.id}), 422, "rule_violation", "institution_id")
     assert_error(client.post(f"{API}/users", headers=h, json={
-        "username": "officer_with_farm", "password": PASSWORD, "role": "loan_officer", "party_id": 42,
+        "username": "officer_with_farm", "password": PASSWORD, "role": "loan_officer", "party_id": households[0],
         "institution_id": bank.id}), 422, "rule_violation", "party_id")
     assert count(db, User, User.username.in_(["13700000002", "officer_with_farm"])) == 0
 

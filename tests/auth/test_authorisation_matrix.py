@@ -7,13 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from finplat.audit import AuditRecord
-from finplat.auth import service
 from finplat.auth.models import Institution, User
 from tests.conftest import PASSWORD
 
 API = "/api/v1"
 ROLES = ("registrar", "appraiser", "loan_officer", "bank_manager", "guarantor", "fund_manager", "admin", "farmer")
-HOUSEHOLD = 42
 
 # route -> (method, path, body that breaks validation, admin's status with that body, everyone else's status)
 ROUTES = {
@@ -28,13 +26,13 @@ ROUTES = {
 
 
 @pytest.fixture
-def caller(monkeypatch, make_user, auth_header):
-    """caller(role) -> (user, bearer header); a farmer is linked to household 42."""
-    monkeypatch.setattr(service, "household_exists", lambda party_id: party_id == HOUSEHOLD)
+def caller(make_party, make_user, auth_header):
+    """caller(role) -> (user, bearer header); a farmer is linked to a household of the registry."""
+    household = make_party().id
 
     def make(role, **extra):
         if role == "farmer":
-            extra.setdefault("party_id", HOUSEHOLD)
+            extra.setdefault("party_id", household)
             extra.setdefault("username", "13700000042")
         user = make_user(role, **extra)
         return user, auth_header(user)
@@ -170,7 +168,7 @@ def test_farmer_sees_only_themself(client, db, two_banks, caller):
     assert usernames(resp) == [farmer.username] and resp.get_json()["total"] == 1
     error_of(client.get(f"{API}/users/{two_banks['officer_a'].id}", headers=header), 404, "not_found")
     assert client.get(f"{API}/users/{farmer.id}", headers=header).status_code == 200
-    assert client.get(f"{API}/me", headers=header).get_json()["party_id"] == HOUSEHOLD
+    assert client.get(f"{API}/me", headers=header).get_json()["party_id"] == farmer.party_id is not None
 
 
 def test_admin_sees_every_user(client, db, two_banks, caller):

@@ -12,12 +12,13 @@ from finplat import cob
 from finplat.api_base import MAX_AMOUNT
 from finplat.audit import AuditRecord
 from finplat.audit.service import GENESIS
-from finplat.auth import service
 from finplat.auth.models import Institution, User
 from finplat.auth.passwords import check_password
 from finplat.columns import utcnow
 from tests.conftest import csrf_token
 from tests.web.pages import location, page, post_form
+
+HOUSEHOLD_ID = "2000000007"
 
 
 @pytest.fixture
@@ -169,14 +170,14 @@ def banks_and_agency(make_institution):
 
 
 @pytest.fixture
-def household_7(monkeypatch):
-    """The registry knows one household, party 7."""
-    monkeypatch.setattr(service, "household_exists", lambda party_id: party_id == 7)
+def household_7(make_party):
+    """The household HOUSEHOLD_ID of the registry (an id no sequence reaches in a test run)."""
+    return make_party(id=int(HOUSEHOLD_ID))
 
 
 USER = {"username": "new_user", "password": "a-long-passphrase", "role": "loan_officer"}
 FARMER = {"username": "13800138000", "password": "a-long-passphrase", "role": "farmer", "institution_id": "",
-          "party_id": "7"}
+          "party_id": HOUSEHOLD_ID}
 PHONE = "须为 5 到 19 位数字，可以 + 开头"
 
 
@@ -187,8 +188,8 @@ PHONE = "须为 5 到 19 位数字，可以 + 开头"
     ({"role": "guarantor", "institution_id": "bank"}, "institution_id", "担保机构须属于融资担保机构，所选机构是银行"),
     ({"institution_id": ""}, "institution_id", "信贷员须属于银行：请选择所属机构"),
     ({"institution_id": "999999"}, "institution_id", "请从列表中选择机构"),
-    ({"institution_id": "bank", "party_id": "7"}, "party_id", "只有农户关联农户主体：请留空"),
-    ({"role": "farmer", "institution_id": "bank", "party_id": "7"}, "institution_id",
+    ({"institution_id": "bank", "party_id": HOUSEHOLD_ID}, "party_id", "只有农户关联农户主体：请留空"),
+    ({"role": "farmer", "institution_id": "bank", "party_id": HOUSEHOLD_ID}, "institution_id",
      "农户不属于任何机构：请选择“无（农户不属于机构）”"),
     ({"role": "farmer", "institution_id": ""}, "party_id", "农户须填写所属农户的主体编号"),
     ({"role": "farmer", "institution_id": "", "party_id": "424242"}, "party_id", "没有这个农户主体"),
@@ -233,7 +234,7 @@ def test_user_form_sends_the_service_what_the_api_would(as_admin, db, household_
     resp = post_form(as_admin, "/admin/users", {**FARMER, "username": " 13800138000 "})
     assert location(resp) == "/admin/users"
     user = db.session.execute(select(User).where(User.role == "farmer")).scalar_one()
-    assert (user.username, user.phone, user.party_id, user.institution_id) == ("13800138000", "13800138000", 7, None)
+    assert (user.username, user.phone, user.party_id, user.institution_id) == ("13800138000", "13800138000", int(HOUSEHOLD_ID), None)
     assert last_audit_after(db)["username"] == "13800138000"
 
 
