@@ -75,11 +75,12 @@ def _register_blueprints(app):
     from finplat.admin import api as admin_api
     from finplat.admin import views as admin_views
     from finplat.auth import api as auth_api
+    from finplat.registry import party_api, right_api, share_api
     from finplat.web import views as web_views
 
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
-    for blp in (auth_api.blp, admin_api.blp):
+    for blp in (auth_api.blp, admin_api.blp, party_api.blp, right_api.blp, share_api.blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)  # the API authenticates with bearer tokens only, never the session cookie
     app.register_blueprint(web_views.bp)
