@@ -1,0 +1,126 @@
+"""The registry's rules for rights (DESIGN.md §3.2), as pure functions: who may hold each kind, in which unit
+its area is measured, how long its term may run, and which consents a mortgage of it needs. No Flask, no
+database: the service looks the facts up and passes them in.
+
+Each check returns {field: [message, ...]}, empty when the right keeps every rule, so that one response can
+name every field that is wrong.
+"""
+from datetime import date
+
+# Who may hold each kind. Land management: the contracting household, or a transferee (a household, an
+# enterprise or a collective) that took the management right over from it.
+HOLDER_KINDS = {
+    "land_management": ("household", "enterprise", "collective"),
+    "house": ("household",),
+    "construction_land": ("enterprise", "collective"),
+    "forest": ("household", "collective", "enterprise"),
+    "water_facility": ("collective", "household"),
+}
+
+# The unit each kind's area is registered in (DESIGN.md §3.2); valuation multiplies per-mu and per-m2 figures
+# by it. A water facility may be measured either way.
+AREA_UNITS = {
+    "land_management": ("mu",),
+    "house": ("m2",),
+    "construction_land": ("m2",),
+    "forest": ("mu",),
+    "water_facility": ("mu", "m2"),
+}
+
+# Kinds registered with a term (start and end); a house and a water facility have none of their own.
+TERM_REQUIRED = ("land_management", "construction_land", "forest")
+
+# Longest term in years, by the attribute that decides it.
+TERM_LIMITS = {
+    "land_management": ("land_class", {"cropland": 30, "grassland": 50, "forest_land": 70}),
+    "construction_land": ("use", {"industrial": 50, "warehouse": 50, "other": 50,
+                                  "commercial": 40, "tourism": 40, "entertainment": 40}),
+}
+
+COLLECTIVE_CONSENTS = ("collective_filing", "collective_consent", "villagers_meeting")
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar date `years` later; 29 February becomes 28 February in a year without one."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def max_term_years(kind: str, attributes: dict) -> int | None:
+    """The longest term a right of `kind` with `attributes` may have, or None when no limit applies."""
+    if kind not in TERM_LIMITS:
+        return None
+    attribute, limits = TERM_LIMITS[kind]
+    return limits.get(attributes.get(attribute))
+
+
+def holder_errors(kind: str, holder_kind: str) -> dict:
+    allowed = HOLDER_KINDS[kind]
+    if holder_kind in allowed:
+        return {}
+    return {"holder_id": [f"a {kind} right is held by a {' or '.join(allowed)}, not a {holder_kind}"]}
+
+
+def area_unit_errors(kind: str, area_unit: str) -> dict:
+    allowed = AREA_UNITS[kind]
+    if area_unit in allowed:
+        return {}
+    return {"area_unit": [f"a {kind} right's area is registered in {' or '.join(allowed)}"]}
+
+
+def term_errors(kind: str, attributes: dict, term_start: date | None, term_end: date | None) -> dict:
+    """The term must end after it starts and, where the kind has a limit, no later than the same calendar
+    date that many years after it starts (API.md: term_end <= term_start + N years)."""
+    errors = {}
+    if kind in TERM_REQUIRED:
+        if term_start is None:
+            errors["term_start"] = [f"a {kind} right is registered with its term"]
+        if term_end is None:
+            errors["term_end"] = [f"a {kind} right is registered with its term"]
+    elif (term_start is None) != (term_end is None):
+        missing = "term_start" if term_start is None else "term_end"
+        errors[missing] = ["a term needs both its start and its end"]
+    if errors or term_start is None:
+        return errors
+    if term_end <= term_start:
+        return {"term_end": ["must be after term_start"]}
+    years = max_term_years(kind, attributes)
+    if years is not None and term_end > add_years(term_start, years):
+        attribute = TERM_LIMITS[kind][0]
+        return {"term_end": [f"at most {years} years for {attribute} {attributes[attribute]}: "
+                             f"no later than {add_years(term_start, years).isoformat()}"]}
+    return {}
+
+
+def right_errors(kind: str, holder_kind: str, area_unit: str, term_start: date | None, term_end: date | None,
+                 attributes: dict) -> dict:
+    """Every rule of DESIGN.md §3.2 that a new right of `kind` breaks, by field."""
+    return {**holder_errors(kind, holder_kind), **area_unit_errors(kind, area_unit),
+            **term_errors(kind, attributes, term_start, term_end)}
+
+
+def consent_party_errors(consent_kind: str, party_kind: str) -> dict:
+    """A filing, a collective's consent or a villagers' meeting comes from a collective; a contractor is a
+    household."""
+    if consent_kind in COLLECTIVE_CONSENTS and party_kind != "collective":
+        return {"party_id": [f"a {consent_kind} comes from a collective, not a {party_kind}"]}
+    if consent_kind == "contractor" and party_kind != "household":
+        return {"party_id": [f"the contractor is a household, not a {party_kind}"]}
+    return {}
+
+
+def missing_consents(kind: str, attributes: dict, consents, holder_is_contractor: bool) -> list[str]:
+    """The consent kinds a mortgage of a right of `kind` needs and `consents` (the kinds on file) lacks, in a
+    fixed order. Land management: the filing with the collective that let the land, and the contractor's
+    written consent when the holder is a transferee; house: the collective's consent and the co-owners';
+    construction land: the villagers' meeting that approved the grant. Forest and water facilities need
+    none."""
+    needed = {
+        "land_management": ["collective_filing"] + ([] if holder_is_contractor else ["contractor"]),
+        "house": ["collective_consent", "co_owner"],
+        "construction_land": ["villagers_meeting"],
+    }.get(kind, [])
+    on_file = set(consents)
+    return [consent for consent in needed if consent not in on_file]

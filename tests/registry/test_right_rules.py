@@ -1,0 +1,116 @@
+"""The pure rules for rights (DESIGN.md §3.2): holders, units, terms and the consents a mortgage needs."""
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from finplat.registry.right_rules import (add_years, area_unit_errors, consent_party_errors, holder_errors,
+                                          max_term_years, missing_consents, right_errors, term_errors)
+
+
+def test_add_years_keeps_the_calendar_date():
+    assert add_years(date(2026, 1, 1), 50) == date(2076, 1, 1)
+    assert add_years(date(2026, 11, 23), 40) == date(2066, 11, 23)
+    assert add_years(date(2024, 2, 29), 30) == date(2054, 2, 28)  # no 29 February in 2054
+    assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize("use, years", [("industrial", 50), ("warehouse", 50), ("other", 50),
+                                        ("commercial", 40), ("tourism", 40), ("entertainment", 40)])
+def test_construction_land_term_limit_per_use(use, years):
+    start = date(2026, 1, 1)
+    attrs = {"use": use}
+    assert max_term_years("construction_land", attrs) == years
+    assert term_errors("construction_land", attrs, start, date(2026 + years, 1, 1)) == {}  # same calendar date
+    errors = term_errors("construction_land", attrs, start, date(2026 + years, 1, 2))  # one day more
+    assert list(errors) == ["term_end"] and f"at most {years} years" in errors["term_end"][0]
+
+
+@pytest.mark.parametrize("land_class, years", [("cropland", 30), ("grassland", 50), ("forest_land", 70)])
+def test_land_management_term_limit_per_land_class(land_class, years):
+    start = date(2018, 1, 1)
+    attrs = {"land_class": land_class}
+    assert term_errors("land_management", attrs, start, date(2018 + years, 1, 1)) == {}
+    assert "term_end" in term_errors("land_management", attrs, start, date(2018 + years, 1, 2))
+
+
+def test_cropland_past_thirty_years_is_refused_though_grassland_may_run_longer():
+    start, end = date(2018, 1, 1), date(2058, 1, 1)  # 40 years
+    assert "term_end" in term_errors("land_management", {"land_class": "cropland"}, start, end)
+    assert term_errors("land_management", {"land_class": "grassland"}, start, end) == {}
+
+
+def test_term_must_end_after_it_starts():
+    day = date(2026, 5, 1)
+    assert term_errors("forest", {}, day, day) == {"term_end": ["must be after term_start"]}
+    assert term_errors("forest", {}, day, date(2026, 4, 30)) == {"term_end": ["must be after term_start"]}
+    assert term_errors("forest", {}, day, date(2096, 5, 1)) == {}  # no limit of its own for forest
+
+
+def test_term_required_by_kind():
+    assert set(term_errors("land_management", {"land_class": "cropland"}, None, None)) == {"term_start", "term_end"}
+    assert set(term_errors("construction_land", {"use": "industrial"}, date(2026, 1, 1), None)) == {"term_end"}
+    assert term_errors("house", {}, None, None) == {}
+    assert term_errors("water_facility", {}, None, None) == {}
+    assert set(term_errors("house", {}, date(2026, 1, 1), None)) == {"term_end"}
+
+
+@pytest.mark.parametrize("kind, allowed", [
+    ("land_management", {"household", "enterprise", "collective"}),
+    ("house", {"household"}),
+    ("construction_land", {"enterprise", "collective"}),
+    ("forest", {"household", "collective", "enterprise"}),
+    ("water_facility", {"collective", "household"}),
+])
+def test_holder_kinds(kind, allowed):
+    for holder in ("household", "collective", "enterprise"):
+        assert (holder_errors(kind, holder) == {}) == (holder in allowed), (kind, holder)
+    if "enterprise" not in allowed:
+        assert "not a enterprise" in holder_errors(kind, "enterprise")["holder_id"][0]
+
+
+def test_area_units_by_kind():
+    assert area_unit_errors("land_management", "mu") == area_unit_errors("house", "m2") == {}
+    assert "area_unit" in area_unit_errors("construction_land", "mu")
+    assert "area_unit" in area_unit_errors("forest", "m2")
+    assert area_unit_errors("water_facility", "mu") == area_unit_errors("water_facility", "m2") == {}
+
+
+def test_right_errors_names_every_broken_rule():
+    errors = right_errors("construction_land", "household", "mu", date(2026, 1, 1), date(2076, 1, 2),
+                          {"use": "industrial"})
+    assert set(errors) == {"holder_id", "area_unit", "term_end"}
+
+
+def test_consent_parties():
+    for kind in ("collective_filing", "collective_consent", "villagers_meeting"):
+        assert consent_party_errors(kind, "collective") == {}
+        assert "party_id" in consent_party_errors(kind, "household")
+        assert "party_id" in consent_party_errors(kind, "enterprise")
+    assert consent_party_errors("contractor", "household") == {}
+    assert "party_id" in consent_party_errors("contractor", "collective")
+    assert consent_party_errors("co_owner", "household") == {}
+
+
+def test_missing_consents_for_a_mortgage():
+    land = {"land_class": "cropland"}
+    assert missing_consents("land_management", land, [], True) == ["collective_filing"]
+    assert missing_consents("land_management", land, ["collective_filing"], True) == []
+    assert missing_consents("land_management", land, ["collective_filing"], False) == ["contractor"]
+    assert missing_consents("land_management", land, [], False) == ["collective_filing", "contractor"]
+    assert missing_consents("land_management", land, ["contractor", "collective_filing"], False) == []
+    house = {"structure": "brick_concrete"}
+    assert missing_consents("house", house, [], True) == ["collective_consent", "co_owner"]
+    assert missing_consents("house", house, ["co_owner", "co_owner"], True) == ["collective_consent"]
+    assert missing_consents("house", house, ["collective_consent", "co_owner"], True) == []
+    assert missing_consents("construction_land", {"use": "industrial"}, [], False) == ["villagers_meeting"]
+    assert missing_consents("construction_land", {"use": "industrial"}, ["villagers_meeting"], False) == []
+    assert missing_consents("forest", {}, [], True) == []
+    assert missing_consents("water_facility", {}, [], False) == []
+
+
+@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2100, 12, 31)), st.integers(1, 80))
+def test_add_years_never_overshoots(start, years):
+    end = add_years(start, years)
+    assert end.year == start.year + years and end.month == start.month and end.day <= start.day
