@@ -174,7 +174,7 @@ def test_failed_step_leaves_the_date_open_and_the_rerun_resumes(db, dummy_steps)
     run = db.session.get(cob.CobRun, D0)
     assert run.status == "failed"
     assert "test.mm_classify" in run.error and "disk full" in run.error
-    assert step_marks(db.session, D0) == {"test.zz_accrue"}
+    assert step_marks(db.session, D0) & set(STEP_ORDER) == {"test.zz_accrue"}
     assert our_calls(dummy_steps) == [("test.zz_accrue", D0), ("test.mm_classify", D0)]
     assert cob_close_records(db.session) == []
     (failure,) = db.session.execute(select(AuditRecord).where(AuditRecord.action == "cob.step_failed")).scalars()
@@ -209,7 +209,7 @@ def test_a_killed_run_is_resumed(db, dummy_steps):
         cob.run_to(D0, actor="test")
     db.session.rollback()  # what the database does with a dead connection's transaction
     assert db.session.get(cob.CobRun, D0).status == "running"
-    assert step_marks(db.session, D0) == {"test.zz_accrue"}
+    assert step_marks(db.session, D0) & set(STEP_ORDER) == {"test.zz_accrue"}
     assert cob.open_date() == D0
 
     cob.cob_step("test.mm_classify", 9020)(lambda day: dummy_steps.calls.append(("test.mm_classify", day)))

@@ -1,6 +1,6 @@
 """Who sees the registry (API.md "Who sees what"): it is the rights centre's public record, readable by every
 logged-in institution user; a farmer sees their own household and what it holds."""
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 
 from finplat.auth.permissions import scope_rule
 from finplat.registry.models import Lien, Party, Right, ShareRegister, Shareholding
@@ -32,10 +32,9 @@ def shareholdings(stmt, actor):
 def liens(stmt, actor):
     if actor.role != "farmer":
         return stmt
-    own_rights = Right.id.in_(Right.__table__.select().with_only_columns(Right.id).where(Right.holder_id == actor.party_id))
-    own_holdings = Shareholding.id.in_(Shareholding.__table__.select().with_only_columns(Shareholding.id)
-                                       .where(Shareholding.member_id == actor.party_id))
-    return stmt.where(or_(Lien.right_id.is_not(None) & own_rights, Lien.shareholding_id.is_not(None) & own_holdings))
+    return stmt.where(or_(Lien.right_id.in_(select(Right.id).where(Right.holder_id == actor.party_id)),
+                          Lien.shareholding_id.in_(select(Shareholding.id)
+                                                   .where(Shareholding.member_id == actor.party_id))))
 
 
 def _collective_of(actor):
