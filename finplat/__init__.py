@@ -76,6 +76,7 @@ def _register_blueprints(app):
     from finplat.admin import views as admin_views
     from finplat.auth import api as auth_api
     from finplat.registry import party_api, right_api, share_api
+    from finplat.registry import views as registry_views
     from finplat.web import views as web_views
 
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
@@ -85,6 +86,7 @@ def _register_blueprints(app):
         csrf.exempt(blp)  # the API authenticates with bearer tokens only, never the session cookie
     app.register_blueprint(web_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(registry_views.bp)
 
 
 _sqlite_hooked = False

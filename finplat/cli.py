@@ -223,6 +223,7 @@ def keys_rotate(blind_index):
 
 
 def register_commands(app):
-    for cmd in (init_db_command, seed_demo_command, serve_command, demo_command, institutions_group,
+    from finplat.registry.cli import registry_group
+    for cmd in (registry_group, init_db_command, seed_demo_command, serve_command, demo_command, institutions_group,
                 users_group, audit_group, cob_group, scheduler_command, keys_group):
         app.cli.add_command(cmd)
