@@ -1,11 +1,18 @@
-"""Demo data for `finplat seed-demo`: institutions of every kind and a user of every role with an
-institution. Safe to run twice: what exists is left as it is."""
+"""Demo data for `finplat seed-demo`: institutions of every kind, a user of every role, and a Jinan (3701)
+and a Zibo (3703) village with households, a collective with its share register, rights of every kind and
+farmer users. Everything goes through the same schemas and services as the API. Safe to run twice: what
+exists is left as it is. Names, numbers and certificates are made up; the ID numbers carry valid check
+characters for real division codes."""
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from finplat.auth import service
+from finplat.registry import party_service, right_service, share_service
+from finplat.registry.identity import id_check_char, uscc_check_char
+from finplat.registry.party_schemas import PartyIn
+from finplat.registry.right_schemas import ConsentIn, RightIn
 from finplat.auth.models import Institution, User
 from finplat.extensions import db
 
@@ -37,6 +44,13 @@ USERS = [
 
 
 def seed() -> list[str]:
+    said = _institutions_and_users()
+    said += _villages()
+    said.append(f"demo data in place; every demo user's password is {DEMO_PASSWORD}")
+    return said
+
+
+def _institutions_and_users() -> list[str]:
     said = []
     ids = {}
     for spec in INSTITUTIONS:
@@ -50,5 +64,83 @@ def seed() -> list[str]:
             service.create_user("seed-demo", {"username": username, "password": DEMO_PASSWORD, "role": role,
                                               "institution_id": ids[inst_name]})
             said.append(f"user {username} ({role})")
-    said.append(f"demo data in place; every demo user's password is {DEMO_PASSWORD}")
     return said
+
+
+def _id(region: str, born: str, seq: int) -> str:
+    body = f"{region}{born}{seq:03d}"
+    return body + id_check_char(body)
+
+
+def _uscc(region: str, org: str) -> str:
+    body = f"N2{region}{org}"
+    return body + uscc_check_char(body)
+
+
+# (region, township, village, collective org code, households: (name, birth date, sequence, farmer phone))
+VILLAGES = [
+    ("370112", "唐王街道", "宅科村", "MA3C1A7X1",
+     [("张建国", "19680312", 13, "13700000001"), ("李秀英", "19720825", 24, "13700000002"),
+      ("王德福", "19610103", 35, None)]),
+    ("370303", "南定镇", "东坡村", "MA3D2B8Y2",
+     [("孙丽华", "19750619", 46, "13700000003"), ("赵志强", "19800902", 57, None)]),
+]
+
+
+def _villages() -> list[str]:
+    from finplat.registry.models import Party
+    said, registrar = [], "seed-demo"
+    for region, township, village, org, households in VILLAGES:
+        uscc = _uscc(region, org)
+        collective = db.session.execute(select(Party).where(Party.uscc == uscc)).scalar_one_or_none()
+        if collective is not None:
+            continue
+        collective = party_service.create_party(registrar, PartyIn().load({
+            "kind": "collective", "name": f"{village}股份经济合作社", "region_code": region, "township": township,
+            "village": village, "uscc": uscc, "legal_representative": households[0][0]}))
+        homes = []
+        for name, born, seq, phone in households:
+            homes.append(party_service.create_party(registrar, PartyIn().load({
+                "kind": "household", "name": name, "region_code": region, "township": township, "village": village,
+                "id_number": _id(region, born, seq), "collective_id": collective.id,
+                "members": [{"name": name[0] + "小明", "id_number": _id(region, "20050101", seq + 1),
+                             "relation": "子女"}]})))
+            if phone:
+                service.create_user(registrar, {"username": phone, "password": DEMO_PASSWORD, "role": "farmer",
+                                                "party_id": homes[-1].id})
+        share_service.put_register(registrar, collective.id, {"total_shares": 1000, "allocations": [
+            {"member_id": h.id, "shares": 1000 // len(homes)} for h in homes]})
+        _rights(region, village, collective, homes, registrar)
+        said.append(f"village {village} ({region}): collective, {len(homes)} households, share register, rights")
+    return said
+
+
+def _rights(region, village, collective, homes, registrar):
+    cert = f"{region}{village}"
+    specs = [
+        ("land_management", homes[0], {"area": "12.50", "area_unit": "mu", "term_start": "2018-01-01",
+                                       "term_end": "2047-12-31", "attributes": {"land_class": "cropland",
+                                                                                 "crop": "wheat"}},
+         [("collective_filing", collective, "备案")]),
+        ("house", homes[1], {"area": "160.00", "area_unit": "m2", "attributes": {
+            "structure": "brick_concrete", "floor_area": "160.00", "year_built": 2012, "homestead_area": "200.00"}},
+         [("collective_consent", collective, "集体同意书"), ("co_owner", homes[1], "共有人同意书")]),
+        ("construction_land", collective, {"area": "5000.00", "area_unit": "m2", "term_start": "2026-01-01",
+                                           "term_end": "2075-12-31", "attributes": {"use": "industrial",
+                                                                                     "grade": "2"}},
+         [("villagers_meeting", collective, "村民会议决议")]),
+        ("forest", homes[-1], {"area": "30.00", "area_unit": "mu", "term_start": "2010-01-01",
+                               "term_end": "2059-12-31", "attributes": {
+                                   "species": "杨树", "stand_age": 8, "fire_insurance_policy": "PICC-FIRE-2026-001",
+                                   "fire_insurance_until": "2031-12-31"}}, []),
+        ("water_facility", collective, {"area": "800.00", "area_unit": "m2", "attributes": {
+            "capacity": "20000.00", "build_cost": "350000.00", "year_built": 2015}}, []),
+    ]
+    for n, (kind, holder, fields, consents) in enumerate(specs, start=1):
+        right = right_service.register_right(registrar, RightIn().load({
+            "kind": kind, "certificate_no": f"{cert}-{kind}-{n:03d}", "holder_id": holder.id,
+            "region_code": region, **fields}))
+        for consent_kind, party, doc in consents:
+            right_service.record_consent(registrar, right.id, ConsentIn().load({
+                "kind": consent_kind, "party_id": party.id, "document_ref": f"{doc}-{right.id}",
+                "signed_on": "2026-01-15"}))

@@ -18,7 +18,8 @@ def test_seed_demo_twice_creates_every_role_once(app, db):
     assert second.exit_code == 0, second.output
     assert (count(db, Institution), count(db, User)) == (institutions, users)
     roles = set(db.session.execute(select(User.role)).scalars())
-    assert roles == {"admin", "registrar", "appraiser", "loan_officer", "bank_manager", "guarantor", "fund_manager"}
+    assert roles == {"admin", "registrar", "appraiser", "loan_officer", "bank_manager", "guarantor", "fund_manager",
+                     "farmer"}
     kinds = set(db.session.execute(select(Institution.kind)).scalars())
     assert kinds == {"bank", "guarantee_agency", "appraisal_agency", "fund_administrator", "rights_centre",
                      "platform"}
@@ -55,3 +56,23 @@ def test_cli_refuses_bad_input_with_a_message(app, db):
     r = runner.invoke(args=["institutions", "create", "--kind", "bank", "--name", "B1"])
     assert r.exit_code == 1 and "name" in r.output
     assert count(db, User) == 0
+
+
+def test_seed_demo_registry_villages_rights_and_farmers(app, db):
+    from finplat.registry.models import Party, Right, ShareRegister
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    regions = set(db.session.execute(select(Party.region_code).where(Party.kind == "collective")).scalars())
+    assert {r[:4] for r in regions} == {"3701", "3703"}  # a Jinan and a Zibo village
+    assert set(db.session.execute(select(Right.kind)).scalars()) == {
+        "land_management", "house", "construction_land", "forest", "water_facility"}
+    assert db.session.execute(select(func.count()).select_from(ShareRegister)).scalar_one() == 2
+
+    farmer = db.session.execute(select(User).where(User.username == "13700000001")).scalar_one()
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": farmer.username, "password": DEMO_PASSWORD})
+    header = {"Authorization": "Bearer " + token.get_json()["token"]}
+    mine = client.get("/api/v1/rights", headers=header).get_json()
+    own = db.session.execute(select(Right.id).where(Right.holder_id == farmer.party_id)).scalars().all()
+    assert own and sorted(r["id"] for r in mine["items"]) == sorted(own)
+    other = db.session.execute(select(Right.id).where(Right.holder_id != farmer.party_id)).scalars().first()
+    assert client.get(f"/api/v1/rights/{other}", headers=header).status_code == 404
