@@ -238,10 +238,13 @@ class RowChecker:
     """The API's schemas and rules applied to one row; households' checks remembered (a household spans
     rows)."""
 
+    ROW_FIELDS = ("certificate_no", "area")
+    STAND_INS = {"certificate_no": "-", "area": "1"}
+
     def __init__(self, today: date):
         self.today = today
         self.right_schema, self.party_schema = RightIn(), PartyIn()
-        self.households = {}
+        self.households, self.rights = {}, {}
 
     def check(self, row: Row):
         raw = row.raw
@@ -267,11 +270,8 @@ class RowChecker:
                 "area": raw.get("area"), "area_unit": UNITS.get(unit, unit),
                 "term_start": _date(raw.get("term_start")), "term_end": _date(raw.get("term_end")),
                 "attributes": attributes}
-        try:
-            right = self.right_schema.load({k: v for k, v in data.items() if v is not None}, partial=("holder_id",))
-        except ValidationError as exc:
-            for column, message in _flatten(exc.messages):
-                row.error(column, message)
+        right = self._load_right({k: v for k, v in data.items() if v is not None}, row)
+        if right is None:
             return
         errors = right_rules.right_errors(right["kind"], "household", right["area_unit"], right.get("term_start"),
                                           right.get("term_end"), right["attributes"])
@@ -281,6 +281,34 @@ class RowChecker:
         for column, message in _flatten(errors):
             row.error(column, message)
         row.right = right
+
+    def _load_right(self, data: dict, row: Row) -> dict | None:
+        """RightIn.load(data), holder apart. The fields every row has its own of (certificate number, area)
+        go through RightIn's own field objects; the rest (kind, region, unit, term, attributes: what the
+        schema-level checks read) is loaded whole once per distinct combination, with valid stand-ins for the
+        two, and remembered: an export repeats a handful of combinations across thousands of rows."""
+        right = {}
+        for name in self.ROW_FIELDS:
+            if name not in data:
+                row.error(name, "Missing data for required field.")
+                continue
+            try:
+                right[name] = self.right_schema.fields[name].deserialize(data[name], name, data)
+            except ValidationError as exc:
+                for column, message in _flatten({name: exc.messages}):
+                    row.error(column, message)
+        key = json.dumps([[k, v] for k, v in data.items() if k not in self.ROW_FIELDS], ensure_ascii=False)
+        if key not in self.rights:
+            try:
+                self.rights[key] = (self.right_schema.load({**data, **self.STAND_INS}, partial=("holder_id",)), [])
+            except ValidationError as exc:
+                self.rights[key] = (None, [(c, m) for c, m in _flatten(exc.messages) if c not in self.ROW_FIELDS])
+        loaded, errors = self.rights[key]
+        for column, message in errors:
+            row.error(column, message)
+        if row.errors:
+            return None
+        return {**loaded, **right, "attributes": dict(loaded["attributes"])}
 
     def _household(self, row: Row, raw: dict):
         key = tuple(raw.get(c) for c in ("holder_name", "id_number", "region_code", "township", "village", "phone"))
