@@ -59,8 +59,29 @@ class Places:
             raise ValidationError(f"最多 {self.places} 位小数")
 
 
+# Registry words that the services' messages name (party kinds, right kinds, consent kinds, fields).
+REGISTRY_LABELS = {
+    "household": "农户", "collective": "村集体经济组织", "enterprise": "企业",
+    "land_management": "土地经营权", "house": "农民住房财产权", "construction_land": "集体经营性建设用地使用权",
+    "forest": "林权", "water_facility": "小型水利设施产权",
+    "co_owner": "共有人同意书", "collective_filing": "集体备案", "collective_consent": "集体同意书",
+    "villagers_meeting": "村民会议决议", "contractor": "承包方同意书",
+    "active": "正常", "encumbered": "已设定抵质押", "frozen": "已冻结", "disposed": "已处置", "expired": "已到期",
+    "withdrawn": "已注销",
+    "mu": "亩", "m2": "平方米", "id_number": "户主身份证号", "uscc": "统一社会信用代码", "collective_id": "所属村集体",
+    "village": "村", "members": "家庭成员", "legal_representative": "法定代表人",
+    "land_class": "土地类别", "use": "用途", "cropland": "耕地", "grassland": "草地", "forest_land": "林地",
+    "industrial": "工业", "warehouse": "仓储", "commercial": "商业", "tourism": "旅游", "entertainment": "娱乐",
+    "other": "其他",
+}
+
+
+def _label(word: str) -> str:
+    return REGISTRY_LABELS.get(word, word)
+
+
 def _kinds(text: str) -> str:
-    return "或".join(KIND_LABELS.get(k, k) for k in text.split(" or "))
+    return "或".join(KIND_LABELS.get(k, REGISTRY_LABELS.get(k, k)) for k in text.split(" or "))
 
 
 def _role(name: str) -> str:
@@ -93,6 +114,48 @@ _MESSAGES = [
     (r"close of business is already running", "日终处理正在运行，请稍后再试"),
     (r"the open date moved to (\S+) while (\S+) was being closed", lambda m: f"关账 {m[2]} 期间营业日已变为 {m[1]}，请刷新后重试"),
     (r"COB step (\S+) failed on (\S+): (.*)", lambda m: f"日终步骤 {m[1]} 在 {m[2]} 失败：{m[3]}。已完成的步骤不会重复，排除故障后可重新执行"),
+    # The registry's services (party_service, right_service, right_rules, share_service, identity).
+    (r"must be 18 characters, not (\d+)", lambda m: f"须为 18 位，现为 {m[1]} 位"),
+    (r"must be 17 digits and a digit or X", "前 17 位须为数字，最后一位为数字或 X"),
+    (r"birth date (\S+) is not a real date", lambda m: f"出生日期 {m[1]} 不是真实的日期"),
+    (r"birth date (\S+) is out of range", lambda m: f"出生日期 {m[1]} 超出范围"),
+    (r"check character should be (\S), not (\S)", lambda m: f"校验码应为 {m[1]}，不是 {m[2]}：请核对号码"),
+    (r"characters (\S+) are not used in credit codes", lambda m: f"统一社会信用代码不使用字符 {m[1]}"),
+    (r"repeats (\S+)", "与本次填写的另一人号码重复"),
+    (r"already registered", "该号码已登记"),
+    (r"already registered: .*", "号码已登记"),
+    (r"a (\w+) needs its (\w+)", lambda m: f"{_label(m[1])}须填写{_label(m[2])}"),
+    (r"no such party", "没有这个主体"),
+    (r"party (\d+) is not a collective \(kind (\w+)\)", lambda m: f"主体 {m[1]} 是{_label(m[2])}，不是村集体经济组织"),
+    (r"a (\w+) right is held by a (.+), not a (\w+)",
+     lambda m: f"{_label(m[1])}的权利人须为{_kinds(m[2])}，不能是{_label(m[3])}"),
+    (r"a (\w+) right's area is registered in (.+)", lambda m: f"{_label(m[1])}的面积单位须为{_kinds(m[2])}"),
+    (r"a (\w+) right is registered with its term", lambda m: f"{_label(m[1])}须登记期限"),
+    (r"a term needs both its start and its end", "期限须同时填写起止日期"),
+    (r"must be after term_start", "须晚于起始日期"),
+    (r"at most (\d+) years for (\w+) (\w+): no later than (\S+)",
+     lambda m: f"{_label(m[3])}最长 {m[1]} 年：不得晚于 {m[4]}"),
+    (r"must not be after the current year", "不能晚于今年"),
+    (r"a right with that certificate number is registered", "该证书编号已登记"),
+    (r"a (\w+) comes from a collective, not a (\w+)", lambda m: f"{_label(m[1])}须由村集体经济组织出具，不能是{_label(m[2])}"),
+    (r"the contractor is a household, not a (\w+)", lambda m: f"承包方须为农户，不能是{_label(m[1])}"),
+    (r"must not be after the business date", "不能晚于当前营业日"),
+    (r"right \d+ is (\w+): no consent can be recorded", lambda m: f"该产权{_label(m[1])}，不能再记录同意书"),
+    (r"right \d+ is (\w+): only an active or encumbered right can be frozen",
+     lambda m: f"该产权{_label(m[1])}：只有正常或已设定抵质押的产权可以冻结"),
+    (r"right \d+ is (\w+), not frozen", lambda m: f"该产权{_label(m[1])}，未被冻结"),
+    (r"right \d+ has a live lien: it cannot be withdrawn", "该产权有未解除的抵质押，不能注销"),
+    (r"right \d+ is (\w+): only an active right can be withdrawn", lambda m: f"该产权{_label(m[1])}：只有正常状态的产权可以注销"),
+    (r"no share register for collective (\d+)", "该村集体尚无股权登记簿"),
+    (r"no collective (\d+)", "没有这个村集体经济组织"),
+    (r"party (\d+) is not a household of collective (\d+)(: .*)?", lambda m: f"主体 {m[1]} 不是本集体的成员农户"),
+    (r"must differ from from_member_id", "转入方须不同于转出方"),
+    (r"member (\d+) holds no shares", lambda m: f"成员 {m[1]} 未持有股份"),
+    (r"member (\d+) holds only (\d+) shares", lambda m: f"成员 {m[1]} 仅持有 {m[2]} 股"),
+    (r"(\d+) of member (\d+)'s (\d+) shares are pledged",
+     lambda m: f"成员 {m[2]} 的 {m[3]} 股中有 {m[1]} 股已出质，出质部分不能转让"),
+    (r"invalid fields: .*", "请修改标出的项目后重新提交"),
+    (r"Unknown field\.", "不认识的字段"),
     # The schemas' messages (finplat.api_base, finplat.auth.schemas, marshmallow's own). The WTForms checks
     # come first and catch the ordinary mistakes, so these are seldom seen.
     (r"must be a six-digit GB/T 2260 code", "须为六位数字，如 370100（济南市）"),
@@ -123,16 +186,30 @@ def chinese(message: str) -> str:
     return text
 
 
-def _attach(form, messages: dict) -> list:
+def flatten(messages, prefix="") -> dict:
+    """Nested messages ({"attributes": {"year_built": [...]}}, {"members": {1: {"id_number": [...]}}}) as
+    {"attributes.year_built": [...], "members.1.id_number": [...]}."""
+    flat = {}
+    for key, value in (messages or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value if isinstance(value, (list, tuple)) else [value]
+    return flat
+
+
+def _attach(form, messages: dict, field_of=None) -> list:
     """Put each field's messages, in Chinese, on the form's field of that name; return the names that are
-    not fields of the form."""
+    not fields of the form. `field_of(name)` may name another field (and a prefix for the message) for a
+    message whose name is not a field's: (field name, prefix) or None."""
     unplaced = []
-    for name, texts in (messages or {}).items():
-        if name not in form:
+    for name, texts in flatten(messages).items():
+        target, prefix = (field_of(name) if field_of else None) or (name, "")
+        if target not in form:
             unplaced.append(name)
             continue
-        texts = texts if isinstance(texts, (list, tuple)) else [texts]
-        form[name].errors = list(form[name].errors) + [chinese(t) for t in texts]
+        form[target].errors = list(form[target].errors) + [prefix + chinese(t) for t in texts]
     return unplaced
 
 
@@ -153,43 +230,56 @@ def _payload(form, names) -> dict:
     return data
 
 
-def load(form, schema) -> dict | None:
+def load(form, schema, extra=None, field_of=None) -> dict | None:
     """The form's fields that `schema` reads, loaded through it as the API loads a request body: the loaded
     data (trimmed, normalised) to hand to the service, or None with the schema's messages on the form's
-    fields. Call it once the form has validated."""
+    fields. Call it once the form has validated. `extra` adds values the form holds in another shape (a
+    household's members typed one per line, a right's attributes); `field_of` as for _attach."""
     try:
-        return schema.load(_payload(form, [name for name in schema.load_fields if name in form]))
+        return schema.load({**_payload(form, [name for name in schema.load_fields if name in form]), **(extra or {})})
     except SchemaError as exc:
-        for name in _attach(form, exc.messages):
-            form.form_errors.extend(f"{name}：{chinese(t)}" for t in exc.messages[name])
+        messages = flatten(exc.messages)
+        for name in _attach(form, messages, field_of):
+            form.form_errors.extend(f"{name}：{chinese(t)}" for t in messages[name])
         return None
 
 
-def show_errors(form, exc: DomainError) -> int:
+def values(form, names) -> dict:
+    """The fields `names` as the API would receive them (see _payload)."""
+    return _payload(form, names)
+
+
+def show_errors(form, exc: DomainError, field_of=None) -> int:
     """Roll back, attach the error to the fields it names (or to the whole form) and return the status to
     answer with: 422 when the input is at fault field by field, the error's own status otherwise (401 for
     a wrong password, 409 when COB is already running, 500 when a COB step fails)."""
     db.session.rollback()
-    fields = exc.fields or {}
-    if len(_attach(form, fields)) < len(fields):  # at least one of the fields it names is on the form
+    fields = flatten(exc.fields or {})
+    if len(_attach(form, fields, field_of)) < len(fields):  # at least one of the fields it names is on the form
         return 422
     form.form_errors.append(chinese(exc.message))
     return exc.status
 
 
-def submit(form, schema, action):
+def submit(form, schema, action, extra=None, field_of=None):
     """(result, status) of a form post: `action(data)` for a submission that passes the form, the API's
     schema and the service; otherwise (None, the status to show the form again with): 200 when nothing
-    was submitted, 422 (or the service error's status) with messages on the fields."""
+    was submitted, 422 (or the service error's status) with messages on the fields. `extra` (a dict, or a
+    callable of the validated form returning one, or None after putting its own messages on the form) and
+    `field_of` as for load()."""
     if not form.validate_on_submit():
         return None, 422 if form.errors else 200
-    data = load(form, schema)
+    if callable(extra):
+        extra = extra(form)
+        if extra is None:
+            return None, 422
+    data = load(form, schema, extra, field_of)
     if data is None:
         return None, 422
     try:
         return action(data), 200
     except DomainError as exc:
-        return None, show_errors(form, exc)
+        return None, show_errors(form, exc, field_of)
 
 
 def rerender(template, form, status=422, **context):
