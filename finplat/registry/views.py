@@ -258,8 +258,11 @@ def _right_page(right_id, consent=None, freeze=None, unfreeze=None, status=200):
                                .order_by(Lien.status.desc(), Lien.rank, Lien.id)).scalars().all()
     events = db.session.execute(right_service.history(actor, right.id)).scalars().all()
     writer = actor.role in WRITERS or actor.is_admin
+    party_ids = {c.party_id for c in right.consents}
+    names = dict(db.session.execute(visible(Party, actor).where(Party.id.in_(party_ids))
+                                    .with_only_columns(Party.id, Party.name)).all()) if party_ids else {}
     return render_template(
-        "registry/right.html", right=right, liens=liens, events=events, writer=writer,
+        "registry/right.html", right=right, liens=liens, events=events, writer=writer, names=names,
         consent_form=consent or ConsentForm(prefix="consent"), freeze_form=freeze or FreezeForm(prefix="freeze"),
         unfreeze_form=unfreeze or UnfreezeForm(prefix="unfreeze"),
         missing=right_service.missing_consents(right), labels=_labels(), mask=mask), status

@@ -220,7 +220,8 @@ def test_record_consent_through_the_page(as_registrar, db, places):
     assert location(resp) == f"{path}#consents"
     consent = db.session.execute(select(Consent).where(Consent.right_id == right.id)).scalar_one()
     assert (consent.kind, consent.document_ref) == ("collective_filing", "宅科村备〔2026〕3号")
-    assert "宅科村备〔2026〕3号" in page(as_registrar.get(path)).text
+    consents = page(as_registrar.get(path)).by_id["consents"].text
+    assert "宅科村备〔2026〕3号" in consents and "宅科村股份经济合作社" in consents
 
 
 @pytest.mark.parametrize("changes, field, message", [
