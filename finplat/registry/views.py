@@ -43,7 +43,7 @@ LIEN_LABELS = {"mortgage": "抵押", "pledge": "质押", "live": "有效", "rele
 UNIT_LABELS = {"mu": "亩", "m2": "平方米"}
 EVENT_LABELS = {"registered": "登记", "consent_recorded": "记录同意书", "frozen": "冻结", "unfrozen": "解冻",
                 "withdrawn": "注销", "expired": "到期", "expiry_warning": "到期预警", "encumbered": "设定抵质押",
-                "lien_created": "设定抵质押", "lien_released": "解除抵质押", "transferred": "转让", "disposed": "处置"}
+                "released": "解除抵质押", "transferred": "转让", "disposed": "处置"}
 
 # A right's attributes by kind: (name, label, field class, options); the choices' labels in Chinese.
 CHOICES = {
