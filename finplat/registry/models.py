@@ -58,6 +58,7 @@ class HouseholdMember(db.Model):
     id_number: Mapped[str] = mapped_column(EncryptedString("household_members.id_number"))
     id_number_index: Mapped[str] = mapped_column(String(64), unique=True, info={"blind_index_of": "id_number"})
     relation: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(20))
 
     household: Mapped[Party] = relationship(back_populates="members")
 

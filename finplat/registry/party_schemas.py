@@ -19,10 +19,16 @@ def RegionCode(**kwargs):
                          **kwargs)
 
 
+def Phone(**kwargs):
+    return fields.String(validate=validate.Regexp(  # phone columns are VARCHAR(20)
+        r"\A\+?[0-9]{5,19}\Z", error="5 to 19 digits, optionally after a +"), **kwargs)
+
+
 class MemberIn(ApiSchema):
     name = Name(100, required=True)
     id_number = IdentityNumber(required=True)
     relation = Name(32, required=True)
+    phone = Phone(allow_none=True)
 
 
 class PartyIn(ApiSchema):
@@ -36,8 +42,7 @@ class PartyIn(ApiSchema):
     collective_id = Id(allow_none=True)
     members = fields.List(fields.Nested(MemberIn), validate=validate.Length(max=50))
     legal_representative = Name(100, allow_none=True)
-    phone = fields.String(allow_none=True, validate=validate.Regexp(  # parties.phone is VARCHAR(20)
-        r"\A\+?[0-9]{5,19}\Z", error="5 to 19 digits, optionally after a +"))
+    phone = Phone(allow_none=True)
 
 
 class Masked(fields.String):
@@ -52,6 +57,7 @@ class MemberSchema(ApiSchema):
     name = fields.String()
     id_number = Masked()
     relation = fields.String()
+    phone = fields.String(allow_none=True)
 
 
 class PartySchema(ApiSchema):

@@ -116,7 +116,7 @@ def create_party(actor, data: dict) -> Party:
         raise Conflict("already registered: " + ", ".join(sorted(taken)), fields=taken, code="duplicate")
     party = Party(**{**{f: data.get(f) for f in PARTY_FIELDS}, "uscc": uscc,
                      "id_number": numbers.get("id_number"), "id_number_index": indexes.get("id_number")})
-    party.members = [HouseholdMember(name=m["name"], relation=m["relation"],
+    party.members = [HouseholdMember(name=m["name"], relation=m["relation"], phone=m.get("phone"),
                                      id_number=numbers[f"members.{i}.id_number"],
                                      id_number_index=indexes[f"members.{i}.id_number"])
                      for i, m in enumerate(data.get("members") or ())]

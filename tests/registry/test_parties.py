@@ -98,6 +98,19 @@ def test_a_household_is_registered_whole_and_masked(client, db, h, collective):
     assert got == body
 
 
+def test_members_carry_their_phone(client, db, h, collective):
+    body = household_body(collective, members=[SPOUSE])
+    body["members"][0]["phone"] = "13900000002"
+    resp = client.post(f"{API}/parties", headers=h, json=body)
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["members"][0]["phone"] == "13900000002"
+    assert db.session.execute(db.select(HouseholdMember.phone)).scalar_one() == "13900000002"
+    body["members"][0]["phone"] = "1390000000" + "0" * 12  # too long for the column
+    body["id_number"], body["members"][0]["id_number"] = CHILD, OTHER
+    bad = client.post(f"{API}/parties", headers=h, json=body)
+    assert bad.status_code == 422 and "members" in bad.get_json()["error"]["fields"]
+
+
 def test_id_numbers_are_stored_normalised_and_encrypted(client, db, h, collective):
     party_id = client.post(f"{API}/parties", headers=h, json=household_body(
         collective, id_number=" 11010519491231002x", members=[SPOUSE])).get_json()["id"]

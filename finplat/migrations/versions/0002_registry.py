@@ -52,6 +52,7 @@ def upgrade():
     sa.Column('id_number', sa.Text(), nullable=False),
     sa.Column('id_number_index', sa.String(length=64), nullable=False),
     sa.Column('relation', sa.String(length=32), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['household_id'], ['parties.id'], name=op.f('fk_household_members_household_id_parties')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household_members')),
     sa.UniqueConstraint('id_number_index', name=op.f('uq_household_members_id_number_index'))
