@@ -3,6 +3,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import IntegrityError
 
 
 @click.group("registry")
@@ -40,8 +41,13 @@ def registry_import(path, skip_invalid, encoding):
             click.echo("no rows: nothing written")
         sys.exit(1)
     source = {"path": path, "sha256": importer._sha256(path)}
-    with click.progressbar(length=len(plan.good), label="writing rights", file=sys.stderr) as bar:
-        importer.write_plan("cli", plan, source, progress=bar.update)
+    try:
+        with click.progressbar(length=len(plan.good), label="writing rights", file=sys.stderr) as bar:
+            importer.write_plan("cli", plan, source, progress=bar.update)
+    except IntegrityError as exc:  # on SQLite, or a right registered through the API meanwhile
+        db.session.rollback()
+        raise click.ClickException(f"nothing written: a party or certificate of this file was registered "
+                                   f"meanwhile ({type(exc.orig).__name__}); run the import again to see which")
     click.echo(f"imported {result.rights} right(s) from {result.rows} row(s): "
                f"{result.households_created} household(s) created, {result.households_reused} reused, "
                f"{result.collectives_created} collective(s) created"

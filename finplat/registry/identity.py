@@ -31,9 +31,9 @@ def id_number_error(value: str, today: date | None = None) -> str | None:
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return f"birth date {number[6:14]} is not a real date"
+        return "the birth date is not a real date"  # its digits are what masking hides: never echoed
     if born.year < 1900 or born > (today or date.today()):
-        return f"birth date {born.isoformat()} is out of range"
+        return "the birth date is out of range"
     if id_check_char(number[:17]) != number[17]:
         return f"check character should be {id_check_char(number[:17])}, not {number[17]}"
     return None

@@ -80,6 +80,7 @@ from finplat.registry import events, right_rules
 from finplat.registry.identity import id_number_error, normalise_id, uscc_error
 from finplat.registry.models import HouseholdMember, Party, Right, RightEvent
 from finplat.registry.party_schemas import PartyIn
+from finplat.registry.party_service import lock_out_registrations
 from finplat.registry.right_schemas import RightIn
 from finplat.security.pii import keyring
 
@@ -572,7 +573,9 @@ class Plan:
 
 
 def check_rows(rows: list[Row], skip_invalid=False, progress=None) -> Plan:
-    """Every row checked, alone, against the others and against the database; nothing written."""
+    """Every row checked, alone, against the others and against the database; nothing written. Registrations
+    through the API wait from here until the import's transaction ends, so the checks stay true."""
+    lock_out_registrations()
     result = Result(rows=len(rows))
     households, new_collectives = check(rows, progress)
     bad = [row for row in rows if row.errors]

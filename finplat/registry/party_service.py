@@ -21,6 +21,14 @@ REQUIRED = {"household": ("id_number", "collective_id", "village"), "collective"
 PARTY_FIELDS = ("kind", "name", "region_code", "township", "village", "uscc", "collective_id",
                 "legal_representative", "phone")
 IDENTITY_LOCKS = 0x46505049  # "FPPI": a namespace of its own, as the login locks
+REGISTRATIONS = 0x46505052  # "FPPR": held shared by each registration, alone by a bulk import
+
+
+def lock_out_registrations():
+    """For a bulk import (too many numbers for a lock each): wait for registrations under way, and keep new
+    ones out until this transaction ends, so that its duplicate checks stay true until it commits."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": REGISTRATIONS})
 
 
 def invalid(errors: dict) -> RuleViolation:
@@ -66,8 +74,10 @@ def _collective_error(collective_id) -> dict:
 
 def _lock_identities(keys):
     """On PostgreSQL, registrations of the same number wait for each other, so that two requests cannot
-    both pass the duplicate check: the unique indexes alone miss a head registered as another's member."""
+    both pass the duplicate check: the unique indexes alone miss a head registered as another's member.
+    Registrations share a registry-wide lock that a bulk import takes alone (see lock_out_registrations)."""
     if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock_shared(:ns, 0)"), {"ns": REGISTRATIONS})
         for key in sorted(keys):
             db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, hashtext(:k))"),
                                {"ns": IDENTITY_LOCKS, "k": key})

@@ -41,7 +41,10 @@ COLLECTIVE_CONSENTS = ("collective_filing", "collective_consent", "villagers_mee
 
 
 def add_years(day: date, years: int) -> date:
-    """The same calendar date `years` later; 29 February becomes 28 February in a year without one."""
+    """The same calendar date `years` later; 29 February becomes 28 February in a year without one. Past
+    the calendar's last year, the last day there is (no term can reach beyond it)."""
+    if day.year + years > date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:

@@ -117,8 +117,8 @@ _MESSAGES = [
     # The registry's services (party_service, right_service, right_rules, share_service, identity).
     (r"must be 18 characters, not (\d+)", lambda m: f"须为 18 位，现为 {m[1]} 位"),
     (r"must be 17 digits and a digit or X", "前 17 位须为数字，最后一位为数字或 X"),
-    (r"birth date (\S+) is not a real date", lambda m: f"出生日期 {m[1]} 不是真实的日期"),
-    (r"birth date (\S+) is out of range", lambda m: f"出生日期 {m[1]} 超出范围"),
+    (r"the birth date is not a real date", "出生日期不是真实的日期"),
+    (r"the birth date is out of range", "出生日期超出范围"),
     (r"check character should be (\S), not (\S)", lambda m: f"校验码应为 {m[1]}，不是 {m[2]}：请核对号码"),
     (r"characters (\S+) are not used in credit codes", lambda m: f"统一社会信用代码不使用字符 {m[1]}"),
     (r"repeats (\S+)", "与本次填写的另一人号码重复"),

@@ -42,9 +42,9 @@ def test_lower_case_x_is_accepted_and_normalised():
     ("370103199001010O16", "must be 17 digits and a digit or X"),
     ("37010319900101001Y", "must be 17 digits and a digit or X"),
     ("３７０１０３１９９００１０１００１６", "must be 17 digits and a digit or X"),  # full-width digits
-    ("370103199002300016", "birth date 19900230 is not a real date"),  # 30 February
-    ("370103199013010016", "birth date 19901301 is not a real date"),
-    ("370103189912310016", "birth date 1899-12-31 is out of range"),
+    ("370103199002300016", "the birth date is not a real date"),  # 30 February
+    ("370103199013010016", "the birth date is not a real date"),
+    ("370103189912310016", "the birth date is out of range"),
 ])
 def test_wrong_numbers_are_named(number, reason):
     assert id_number_error(number, TODAY) == reason
@@ -52,7 +52,7 @@ def test_wrong_numbers_are_named(number, reason):
 
 def test_a_birth_date_after_today_is_refused():
     tomorrow = "37010320261124001"
-    assert id_number_error(tomorrow + id_check_char(tomorrow), TODAY) == "birth date 2026-11-24 is out of range"
+    assert id_number_error(tomorrow + id_check_char(tomorrow), TODAY) == "the birth date is out of range"
     born_today = "37010320261123001"
     assert id_number_error(born_today + id_check_char(born_today), TODAY) is None
 

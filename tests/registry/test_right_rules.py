@@ -114,3 +114,11 @@ def test_missing_consents_for_a_mortgage():
 def test_add_years_never_overshoots(start, years):
     end = add_years(start, years)
     assert end.year == start.year + years and end.month == start.month and end.day <= start.day
+
+
+def test_terms_near_the_end_of_the_calendar_do_not_overflow():
+    from datetime import date
+
+    from finplat.registry.right_rules import add_years
+    assert add_years(date(9990, 1, 1), 30) == date.max
+    assert add_years(date(2024, 2, 29), 30) == date(2054, 2, 28)

@@ -629,3 +629,9 @@ def test_cob_warns_once_180_days_before_a_pledged_right_ends(client, db, registr
     assert warning.details["term_end"] == later.term_end.isoformat()
     history = client.get(f"{API}/rights/{later.id}/history", headers=registrar).get_json()["items"]
     assert [e["kind"] for e in history] == ["expiry_warning"]
+
+
+def test_a_term_at_the_end_of_the_calendar_is_accepted_not_a_crash(register):
+    """9990-9999 is within the 30-year cropland limit: the limit's own date would overflow the calendar."""
+    got = register(term_start="9990-01-01", term_end="9999-12-31")
+    assert got["term_end"] == "9999-12-31"
