@@ -310,10 +310,12 @@ def unfreeze(right_id):
 
 # --- search and a farmer's own
 
-@bp.route("/search")
+@bp.route("/search", methods=["GET", "POST"])
 @require(*READERS)
 def search():
-    q = (request.args.get("q") or "").strip()[:200]
+    # The form posts, so that an ID number searched for stays out of URLs, access logs and browser history;
+    # links may still search by village or certificate with ?q=.
+    q = ((request.form if request.method == "POST" else request.args).get("q") or "").strip()[:200]
     parties, rights = [], []
     if q:
         from finplat.extensions import db

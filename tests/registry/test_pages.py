@@ -402,3 +402,17 @@ def test_home_and_nav_links(as_registrar):
     shown = page(as_registrar.get("/"))
     hrefs = {a.attrs.get("href") for a in shown.find_all("a")}
     assert {"/registry/search", "/registry/parties/new", "/registry/rights/new"} <= hrefs
+
+
+def test_search_posts_so_id_numbers_stay_out_of_urls(client, make_user, login, make_party):
+    from tests.conftest import csrf_token
+    household = make_party(name="赵六")
+    login(make_user("registrar"))
+    page = client.get("/registry/search").get_data(as_text=True)
+    assert 'method="post"' in page
+    resp = client.post("/registry/search", data={"q": household.id_number, "csrf_token": csrf_token(page)})
+    assert resp.status_code == 200 and "赵六" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert html.count(household.id_number) == 1 and f'value="{household.id_number}"' in html  # only as typed
+    assert household.id_number[:6] + "********" + household.id_number[-4:] in html  # results show it masked
+    assert client.post("/registry/search", data={"q": household.id_number}).status_code == 400  # CSRF
