@@ -3,7 +3,8 @@ from finplat.api_base import Blueprint, PageArgs, page_schema, paginate
 from finplat.auth.permissions import current_actor, require
 from finplat.registry import right_service as service
 from finplat.registry.right_schemas import (AsOfArgs, ConsentIn, ConsentSchema, OptionalReasonIn, ReasonIn,
-                                            RightEventSchema, RightFilter, RightIn, RightSchema, RightSummarySchema)
+                                            RightEventSchema, RightFilter, RightIn, RightSchema, RightSummarySchema,
+                                            TransferIn)
 
 blp = Blueprint("registry_right_api", __name__, description="Registry: rights")
 
@@ -67,6 +68,16 @@ def freeze(data, right_id):
 @blp.response(200, RightSchema)
 def unfreeze(data, right_id):
     service.unfreeze(current_actor(), right_id, data.get("reason"))
+    return service.describe(current_actor(), right_id)
+
+
+@blp.route("/rights/<int:right_id>/transfer", methods=["POST"])
+@require("registrar")
+@blp.arguments(TransferIn)
+@blp.response(200, RightSchema)
+def transfer(data, right_id):
+    """Record the right's transfer to a new holder (refused while frozen or under a live lien)."""
+    service.transfer(current_actor(), right_id, data)
     return service.describe(current_actor(), right_id)
 
 

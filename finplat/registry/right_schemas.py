@@ -159,6 +159,11 @@ class ReasonIn(ApiSchema):
     reason = Text(500, required=True)
 
 
+class TransferIn(ApiSchema):
+    to_holder_id = Id(required=True)
+    document_ref = Name(200, required=True)  # the transfer contract, filed with the centre
+
+
 class OptionalReasonIn(ApiSchema):
     reason = Text(500)
 

@@ -226,6 +226,34 @@ def withdraw(actor, right_id: int, reason: str) -> Right:
     return right
 
 
+def transfer(actor, right_id: int, data: dict) -> Right:
+    """Move a right to a new holder (a land-management transfer, a sale of a construction-land right...).
+    A frozen right, or one under a live lien, cannot move; the new holder must be a kind that may hold it."""
+    right = _locked(actor, right_id)
+    if right.status == "frozen":
+        raise Conflict(f"right {right.id} is frozen: it cannot be transferred", code="collateral_frozen")
+    if has_live_lien(right.id):
+        raise Conflict(f"right {right.id} has a live lien: it cannot be transferred", code="encumbered")
+    if right.status != "active":
+        raise Conflict(f"right {right.id} is {right.status}: only an active right can be transferred",
+                       code="invalid_status")
+    holder = db.session.get(Party, data["to_holder_id"])
+    if holder is None:
+        raise field_error("to_holder_id", "no such party")
+    if holder.id == right.holder_id:
+        raise field_error("to_holder_id", "the right is already held by this party")
+    errors = right_rules.holder_errors(right.kind, holder.kind)
+    if errors:
+        raise _rule_violation({"to_holder_id": errors["holder_id"]})
+    before = right.holder_id
+    right.holder_id = holder.id
+    events.record(right, "transferred", actor, status_before=right.status,
+                  details={"from_holder_id": before, "to_holder_id": holder.id,
+                           "document_ref": data["document_ref"]})
+    db.session.commit()
+    return right
+
+
 # --- close of business
 
 @cob.cob_step("registry.expiry", order=100)

@@ -635,3 +635,33 @@ def test_a_term_at_the_end_of_the_calendar_is_accepted_not_a_crash(register):
     """9990-9999 is within the 30-year cropland limit: the limit's own date would overflow the calendar."""
     got = register(term_start="9990-01-01", term_end="9999-12-31")
     assert got["term_end"] == "9999-12-31"
+
+
+def test_a_right_moves_to_a_new_holder_with_its_event(client, db, registrar, register, parties, make_party):
+    rid = register("construction_land")["id"]
+    buyer = make_party("enterprise", name="新泉农业有限公司", village=None)
+    resp = client.post(f"{API}/rights/{rid}/transfer", headers=registrar,
+                       json={"to_holder_id": buyer.id, "document_ref": "转让合同-2026-01"})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["holder_id"] == buyer.id
+    last = client.get(f"{API}/rights/{rid}/history", headers=registrar).get_json()["items"][-1]
+    assert last["kind"] == "transferred"
+    assert last["details"]["from_holder_id"] == parties["enterprise"].id
+    assert last["details"]["to_holder_id"] == buyer.id
+
+
+def test_a_transfer_is_refused_when_frozen_encumbered_or_to_the_wrong_kind(client, db, registrar, register, parties):
+    from finplat.registry import lien_service
+    other = parties["collective"]
+    rid = register("construction_land")["id"]
+    error_fields(client.post(f"{API}/rights/{rid}/transfer", headers=registrar,
+                             json={"to_holder_id": parties["household"].id, "document_ref": "x"}), 422)
+    client.post(f"{API}/rights/{rid}/freeze", headers=registrar, json={"reason": "法院冻结"})
+    error_fields(client.post(f"{API}/rights/{rid}/transfer", headers=registrar,
+                             json={"to_holder_id": other.id, "document_ref": "x"}), 409, "collateral_frozen")
+    client.post(f"{API}/rights/{rid}/unfreeze", headers=registrar, json={})
+    lien_service.create_lien("test", right_id=rid, kind="mortgage", secured_amount="100000.00",
+                             max_secured="700000.00", secures_type="loan", secures_id="1")
+    error_fields(client.post(f"{API}/rights/{rid}/transfer", headers=registrar,
+                             json={"to_holder_id": other.id, "document_ref": "x"}), 409, "encumbered")
+    assert db.session.get(Right, rid).holder_id == parties["enterprise"].id
