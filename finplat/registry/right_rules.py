@@ -104,9 +104,27 @@ def right_errors(kind: str, holder_kind: str, area_unit: str, term_start: date |
             **term_errors(kind, attributes, term_start, term_end)}
 
 
-def consent_party_errors(consent_kind: str, party_kind: str) -> dict:
-    """A filing, a collective's consent or a villagers' meeting comes from a collective; a contractor is a
-    household."""
+# The consents that concern each kind of right (DESIGN.md §3.2); forest and water rights need none.
+CONSENTS_BY_KIND = {
+    "land_management": ("collective_filing", "contractor"),
+    "house": ("collective_consent", "co_owner"),
+    "construction_land": ("villagers_meeting",),
+    "forest": (),
+    "water_facility": (),
+}
+
+
+def consent_party_errors(consent_kind: str, party_kind: str, right_kind: str | None = None,
+                         party_id: int | None = None, holder_collective_id: int | None = None) -> dict:
+    """A consent must concern the right's kind; a filing, a collective's consent or a villagers' meeting
+    comes from a collective, and for a household's right from the holder's own collective (the one that let
+    the land or the homestead); a contractor is a household."""
+    if right_kind is not None and consent_kind not in CONSENTS_BY_KIND[right_kind]:
+        allowed = ", ".join(CONSENTS_BY_KIND[right_kind]) or "none"
+        return {"kind": [f"a {right_kind} right takes no {consent_kind} consent (it takes: {allowed})"]}
+    if consent_kind in COLLECTIVE_CONSENTS and party_kind == "collective" and holder_collective_id \
+            and party_id != holder_collective_id:
+        return {"party_id": [f"the {consent_kind} must come from the holder's collective"]}
     if consent_kind in COLLECTIVE_CONSENTS and party_kind != "collective":
         return {"party_id": [f"a {consent_kind} comes from a collective, not a {party_kind}"]}
     if consent_kind == "contractor" and party_kind != "household":

@@ -158,7 +158,8 @@ def record_consent(actor, right_id: int, data: dict) -> Consent:
     party = db.session.get(Party, data["party_id"])
     if party is None:
         raise field_error("party_id", "no such party")
-    errors = right_rules.consent_party_errors(data["kind"], party.kind)
+    errors = right_rules.consent_party_errors(data["kind"], party.kind, right.kind, party.id,
+                                              right.holder.collective_id)
     if data["signed_on"] > cob.open_date():
         errors["signed_on"] = ["must not be after the business date"]
     if errors:

@@ -429,9 +429,11 @@ def test_house_and_transferee_consents(client, db, registrar, register, parties,
     assert right_service.missing_consents(db.session.get(Right, lid)) == []
 
 
-@pytest.mark.parametrize("kind", ["collective_filing", "collective_consent", "villagers_meeting"])
-def test_collective_consents_come_from_a_collective(client, registrar, register, parties, kind):
-    right = register()
+@pytest.mark.parametrize("kind, right_kind", [("collective_filing", "land_management"),
+                                              ("collective_consent", "house"),
+                                              ("villagers_meeting", "construction_land")])
+def test_collective_consents_come_from_a_collective(client, registrar, register, parties, kind, right_kind):
+    right = register(right_kind)
     for party in (parties["household"], parties["enterprise"]):
         resp = client.post(f"{API}/rights/{right['id']}/consents", headers=registrar, json=consent(party, kind))
         assert list(error_fields(resp, 422, "rule_violation")) == ["party_id"]
@@ -665,3 +667,21 @@ def test_a_transfer_is_refused_when_frozen_encumbered_or_to_the_wrong_kind(clien
     error_fields(client.post(f"{API}/rights/{rid}/transfer", headers=registrar,
                              json={"to_holder_id": other.id, "document_ref": "x"}), 409, "encumbered")
     assert db.session.get(Right, rid).holder_id == parties["enterprise"].id
+
+
+def test_a_consent_must_concern_the_rights_kind(client, registrar, register, parties):
+    house = register("house")
+    resp = client.post(f"{API}/rights/{house['id']}/consents", headers=registrar,
+                       json=consent(parties["collective"], "villagers_meeting"))
+    assert list(error_fields(resp, 422, "rule_violation")) == ["kind"]
+
+
+def test_a_filing_comes_from_the_holders_own_collective(client, registrar, register, parties, make_party):
+    land = register("land_management")  # held by a household of parties["collective"]
+    elsewhere = make_party("collective", name="邻村股份经济合作社")
+    resp = client.post(f"{API}/rights/{land['id']}/consents", headers=registrar,
+                       json=consent(elsewhere, "collective_filing"))
+    assert list(error_fields(resp, 422, "rule_violation")) == ["party_id"]
+    ok = client.post(f"{API}/rights/{land['id']}/consents", headers=registrar,
+                     json=consent(parties["collective"], "collective_filing"))
+    assert ok.status_code == 201, ok.get_json()
