@@ -129,6 +129,20 @@ def Text(max_len=200, min_len=1, **kwargs):
     return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
 
 
+# \A...\Z and [0-9]: "$" would let a trailing newline through and "\d" any script's digits.
+REGION_CODE = r"\A[0-9]{6}\Z"
+PHONE = r"\A\+?[0-9]{5,19}\Z"  # phone columns are VARCHAR(20)
+
+
+def RegionCode(**kwargs):
+    """A GB/T 2260 six-digit division code."""
+    return fields.String(validate=validate.Regexp(REGION_CODE, error="must be a six-digit GB/T 2260 code"), **kwargs)
+
+
+def Phone(**kwargs):
+    return fields.String(validate=validate.Regexp(PHONE, error="5 to 19 digits, optionally after a +"), **kwargs)
+
+
 class _Trimmed(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()

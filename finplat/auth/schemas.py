@@ -2,12 +2,8 @@ from decimal import Decimal
 
 from marshmallow import fields, validate
 
-from finplat.api_base import ApiSchema, DecimalString, Id, Money, Name, PageArgs, Text
+from finplat.api_base import ApiSchema, DecimalString, Id, Money, Name, PageArgs, Phone, RegionCode, Text
 from finplat.auth.roles import INSTITUTION_KINDS, ROLES
-
-# \A...\Z and [0-9]: "$" would let a trailing newline through and "\d" any script's digits, neither of which
-# fits the column.
-RegionCode = fields.String(validate=validate.Regexp(r"\A[0-9]{6}\Z", error="must be a six-digit GB/T 2260 code"))
 
 
 class TokenRequest(ApiSchema):
@@ -31,7 +27,7 @@ class MeSchema(ApiSchema):
 class InstitutionIn(ApiSchema):
     kind = fields.String(required=True, validate=validate.OneOf(INSTITUTION_KINDS))
     name = Name(200, required=True)
-    region_code = RegionCode
+    region_code = RegionCode()
     certification_no = Name(100)
     certified_until = fields.Date()
     net_assets = Money()
@@ -63,8 +59,7 @@ class UserIn(ApiSchema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     institution_id = Id(allow_none=True)
     party_id = Id(allow_none=True)
-    phone = fields.String(allow_none=True, validate=validate.Regexp(
-        r"\A\+?[0-9]{5,19}\Z", error="5 to 19 digits, optionally after a +"))  # users.phone is VARCHAR(20)
+    phone = Phone(allow_none=True)
 
 
 class UserSchema(ApiSchema):

@@ -3,7 +3,7 @@ GB 11643 check is the service's, so that a member's error can be named "members.
 number sent back is masked, except by the identity route."""
 from marshmallow import fields, validate
 
-from finplat.api_base import ApiSchema, Id, Name, PageArgs, Text
+from finplat.api_base import ApiSchema, Id, Name, PageArgs, Phone, RegionCode, Text
 from finplat.registry.models import PARTY_KINDS
 from finplat.security.pii import mask
 
@@ -11,17 +11,6 @@ from finplat.security.pii import mask
 def IdentityNumber(**kwargs):
     """Long enough for a wrong number to be told its real length, bounded all the same."""
     return Text(64, **kwargs)
-
-
-def RegionCode(**kwargs):
-    # \A...\Z and [0-9], as auth.schemas.RegionCode: no trailing newline, no other script's digits.
-    return fields.String(validate=validate.Regexp(r"\A[0-9]{6}\Z", error="must be a six-digit GB/T 2260 code"),
-                         **kwargs)
-
-
-def Phone(**kwargs):
-    return fields.String(validate=validate.Regexp(  # phone columns are VARCHAR(20)
-        r"\A\+?[0-9]{5,19}\Z", error="5 to 19 digits, optionally after a +"), **kwargs)
 
 
 class MemberIn(ApiSchema):

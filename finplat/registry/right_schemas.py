@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from finplat.api_base import ApiSchema, DecimalString, Id, Money, Name, PageArgs, Text
+from finplat.api_base import ApiSchema, DecimalString, Id, Money, Name, PageArgs, RegionCode, Text
 from finplat.registry.models import CONSENT_KINDS, RIGHT_KINDS, RIGHT_STATUSES
 
 MAX_AREA = Decimal("999999999999.99")  # NUMERIC(14,2)
@@ -63,8 +63,7 @@ class RightIn(ApiSchema):
     kind = fields.String(required=True, validate=validate.OneOf(RIGHT_KINDS))
     certificate_no = Name(100, required=True)
     holder_id = Id(required=True)
-    region_code = fields.String(required=True, validate=validate.Regexp(
-        r"\A[0-9]{6}\Z", error="must be a six-digit GB/T 2260 code"))
+    region_code = RegionCode(required=True)
     area = Area(required=True)
     area_unit = fields.String(required=True, validate=validate.OneOf(("mu", "m2")))
     term_start = fields.Date(allow_none=True)
