@@ -25,10 +25,10 @@ from sqlalchemy import func, select
 
 from finplat import audit, cob
 from finplat.columns import utcnow
-from finplat.errors import Conflict, NotFound, field_error
+from finplat.errors import Conflict, NotFound, RuleViolation, field_error
 from finplat.extensions import db
 from finplat.money import FEN, yuan
-from finplat.registry import events
+from finplat.registry import events, right_service
 from finplat.registry.models import LIEN_KINDS, Lien, Right, Shareholding
 
 INACTIVE = ("withdrawn", "disposed", "expired")
@@ -118,6 +118,10 @@ def _lien_on_right(actor, lien: Lien, right_id: int, max_secured: Decimal):
     if right.term_end is not None and right.term_end < cob.open_date():
         raise field_error("right_id", f"the right's term ended on {right.term_end}", Conflict,
                           code="collateral_not_active")
+    missing = right_service.missing_consents(right)
+    if missing:  # the centre registers no mortgage without the consents the law asks for (DESIGN.md §3.2)
+        raise RuleViolation(f"a mortgage of this right needs consents not on file: {', '.join(missing)}",
+                            fields={"consents": missing}, code="consent_missing")
     live = live_liens(right_id=right.id)
     secured = sum((other.secured_amount for other in live), Decimal("0.00"))
     if secured + lien.secured_amount > max_secured:

@@ -14,7 +14,7 @@ from finplat.errors import DomainError
 from finplat.registry.identity import id_check_char, uscc_check_char
 from finplat.registry import share_service
 from finplat.registry.lien_service import create_lien, live_pledged_shares
-from finplat.registry.models import Lien, Party, Right, ShareRegister, Shareholding
+from finplat.registry.models import Consent, Lien, Party, Right, ShareRegister, Shareholding
 from finplat.security.pii import blind_index
 
 THREADS = 20
@@ -75,10 +75,19 @@ def holding_of_100(db) -> Shareholding:
 @pytest.mark.postgres
 def test_twenty_liens_race_for_one_right_and_exactly_one_wins(app, committed_db):
     db = committed_db
+    body = "9337011200000001"
+    collective = Party(kind="collective", name="宅科村股份经济合作社", region_code="370112",
+                       uscc=body + "0" + uscc_check_char(body + "0"))
+    db.session.add(collective)
+    db.session.flush()
     right = Right(kind="land_management", certificate_no="鲁(2026)历城区农村土地经营权第0000001号",
-                  holder_id=household(db).id, region_code="370112", area=Decimal("10.00"), area_unit="mu",
-                  term_start=date(2020, 1, 1), term_end=date(2040, 12, 31), attributes={"land_class": "cropland"})
+                  holder_id=household(db, collective.id).id, region_code="370112", area=Decimal("10.00"),
+                  area_unit="mu", term_start=date(2020, 1, 1), term_end=date(2040, 12, 31),
+                  attributes={"land_class": "cropland"})
     db.session.add(right)
+    db.session.flush()
+    db.session.add(Consent(right_id=right.id, kind="collective_filing", party_id=collective.id,
+                           document_ref="备案-1", signed_on=date(2026, 1, 5)))
     db.session.commit()
     right_id = right.id
     db.session.remove()

@@ -4,14 +4,14 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from finplat.audit import AuditRecord
 from finplat.errors import Conflict, NotFound, RuleViolation
 from finplat.money import to_fen
 from finplat.registry import events
 from finplat.registry.lien_service import create_lien, live_liens, live_pledged_shares, live_secured, release_lien
-from finplat.registry.models import Lien, Right, ShareRegister, Shareholding
+from finplat.registry.models import Consent, Lien, Right, ShareRegister, Shareholding
 
 # Origination passes certified value x LTV cap: 1,000,000.00 x 0.70
 MAX = to_fen(Decimal("1000000.00") * Decimal("0.70"))
@@ -23,15 +23,22 @@ def household(make_party):
 
 
 @pytest.fixture
-def make_right(db, household):
+def make_right(db, household, make_party):
+    """make_right(status=..., term_end=..., filed=True): a household's land right, with the filing with its
+    collective that a mortgage needs unless filed=False."""
     numbers = count(1)
+    collective = make_party("collective")
 
-    def make(status="active", term_end=date(2040, 12, 31)):
+    def make(status="active", term_end=date(2040, 12, 31), filed=True):
         right = Right(kind="land_management", certificate_no=f"鲁(2026)历城区农村土地经营权第{next(numbers):07d}号",
                       holder_id=household.id, region_code="370112", area=Decimal("10.00"), area_unit="mu",
                       term_start=date(2020, 1, 1), term_end=term_end, attributes={"land_class": "cropland"},
                       status=status)
         db.session.add(right)
+        db.session.flush()
+        if filed:
+            db.session.add(Consent(right_id=right.id, kind="collective_filing", party_id=collective.id,
+                                   document_ref="备案-1", signed_on=date(2026, 1, 5)))
         db.session.commit()
         return right
     return make
@@ -212,3 +219,12 @@ def test_missing_collateral_is_not_found(db):
     with pytest.raises(NotFound):
         create_lien("test", shareholding_id=999_999, shares=1, kind="pledge", secured_amount="1.00",
                     max_secured="1.00", secures_type="loan", secures_id="1")
+
+
+def test_no_mortgage_without_the_consents_on_file(db, make_right):
+    right = make_right(filed=False)
+    with pytest.raises(RuleViolation) as refused:
+        mortgage(right, "100000.00")
+    assert refused.value.code == "consent_missing" and refused.value.fields == {"consents": ["collective_filing"]}
+    assert db.session.get(Right, right.id).status == "active"
+    assert db.session.execute(select(func.count()).select_from(Lien)).scalar_one() == 0

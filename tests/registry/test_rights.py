@@ -662,6 +662,7 @@ def test_a_transfer_is_refused_when_frozen_encumbered_or_to_the_wrong_kind(clien
     error_fields(client.post(f"{API}/rights/{rid}/transfer", headers=registrar,
                              json={"to_holder_id": other.id, "document_ref": "x"}), 409, "collateral_frozen")
     client.post(f"{API}/rights/{rid}/unfreeze", headers=registrar, json={})
+    client.post(f"{API}/rights/{rid}/consents", headers=registrar, json=consent(other, "villagers_meeting"))
     lien_service.create_lien("test", right_id=rid, kind="mortgage", secured_amount="100000.00",
                              max_secured="700000.00", secures_type="loan", secures_id="1")
     error_fields(client.post(f"{API}/rights/{rid}/transfer", headers=registrar,

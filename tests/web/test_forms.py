@@ -20,7 +20,7 @@ PACKAGE = Path(finplat.__file__).parent
 
 def _service_modules():
     """Every domain's service.py, and the COB runner: the code that raises DomainErrors about input."""
-    paths = sorted(PACKAGE.glob("*/service.py")) + [PACKAGE / "cob.py"]
+    paths = sorted(PACKAGE.glob("*/*service.py")) + [PACKAGE / "cob.py"]
     return [".".join(("finplat", *path.relative_to(PACKAGE).with_suffix("").parts)) for path in paths]
 
 
