@@ -5,7 +5,7 @@ a farmer reads only their own household's rights and shareholding (the services'
 anything else). Each form is validated by WTForms for friendly Chinese messages, then by the API's schema,
 then by the service (finplat.web.forms.submit).
 """
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
@@ -18,9 +18,10 @@ from finplat.registry import party_service, right_service
 from finplat.registry.models import CONSENT_KINDS, RIGHT_KINDS, Lien, Party, Right, Shareholding
 from finplat.registry.party_schemas import PartyIn
 from finplat.registry.right_rules import AREA_UNITS, HOLDER_KINDS
-from finplat.registry.right_schemas import ATTRIBUTE_SCHEMAS, ConsentIn, OptionalReasonIn, ReasonIn, RightIn
+from finplat.registry.right_schemas import ATTRIBUTE_SCHEMAS, ConsentIn, OptionalReasonIn, ReasonIn, RightIn, TransferIn
 from finplat.security.pii import mask
-from finplat.web.forms import REGISTRY_LABELS, Form, Parsed, Places, submit, values
+from finplat.errors import DomainError
+from finplat.web.forms import REGISTRY_LABELS, Form, Parsed, Places, show_errors, submit, values
 
 try:  # the share register may not be installed yet
     from finplat.registry import share_service
@@ -43,7 +44,7 @@ LIEN_LABELS = {"mortgage": "抵押", "pledge": "质押", "live": "有效", "rele
 UNIT_LABELS = {"mu": "亩", "m2": "平方米"}
 EVENT_LABELS = {"registered": "登记", "consent_recorded": "记录同意书", "frozen": "冻结", "unfrozen": "解冻",
                 "withdrawn": "注销", "expired": "到期", "expiry_warning": "到期预警", "encumbered": "设定抵质押",
-                "released": "解除抵质押", "transferred": "转让", "disposed": "处置"}
+                "released": "解除抵质押", "transferred": "转移", "disposed": "处置"}
 
 # A right's attributes by kind: (name, label, field class, options); the choices' labels in Chinese.
 CHOICES = {
@@ -71,7 +72,7 @@ def _optional_int(value):
 
 
 def _id_field(label, **kwargs):
-    return IntegerField(label, validators=[kwargs.pop("required", False) and DataRequired(REQUIRED) or Optional(),
+    return IntegerField(label, validators=[kwargs.pop("required", False) and InputRequired(REQUIRED) or Optional(),
                                            Parsed(), NumberRange(min=1, max=MAX_ID, message="编号不正确，请核对")],
                         render_kw={"inputmode": "numeric"}, **kwargs)
 
@@ -155,14 +156,45 @@ def new_party():
     return redirect(url_for("registry.party", party_id=party.id))
 
 
-@bp.route("/parties/<int:party_id>")
-@require()
-def party(party_id):
+class RevealForm(Form):
+    """Only the CSRF token: the button that shows a party's identity numbers in full."""
+
+
+def _party_page(party_id, revealed=None, reveal=None, status=200):
     found = get_visible(Party, party_id, current_user)
     rights = right_service.search(current_user, holder_id=found.id)
     from finplat.extensions import db
-    return render_template("registry/party.html", party=found, mask=mask,
-                           rights=db.session.execute(rights).scalars().all(), labels=_labels())
+    writer = current_user.role in WRITERS or current_user.is_admin
+    response = make_response(render_template(
+        "registry/party.html", party=found, mask=mask, rights=db.session.execute(rights).scalars().all(),
+        labels=_labels(), writer=writer, reveal_form=reveal or RevealForm(prefix="reveal"),
+        revealed=revealed), status)
+    if revealed:  # the full numbers are in this response only: no cache keeps them
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/parties/<int:party_id>")
+@require()
+def party(party_id):
+    return _party_page(party_id)
+
+
+@bp.route("/parties/<int:party_id>/reveal", methods=["POST"])
+@require(*WRITERS)
+def reveal_identity(party_id):
+    """The party's page with its identity numbers in full, in this response only (never in the session or a
+    URL); party_service.reveal_identity writes the audit record."""
+    form = RevealForm(prefix="reveal")
+    if not form.validate_on_submit():
+        return _party_page(party_id, reveal=form, status=422)
+    try:
+        revealed = party_service.reveal_identity(current_user, party_id)
+    except DomainError as exc:
+        return _party_page(party_id, reveal=form, status=show_errors(form, exc))
+    members = {m["id"]: m["id_number"] for m in revealed["members"]}
+    return _party_page(party_id, revealed={"id_number": revealed.get("id_number"), "uscc": revealed.get("uscc"),
+                                           "members": members})
 
 
 # --- rights
@@ -250,7 +282,19 @@ class UnfreezeForm(Form):
     reason = StringField("解冻原因", validators=[Optional(), Length(max=500, message="最多 500 个字")])
 
 
-def _right_page(right_id, consent=None, freeze=None, unfreeze=None, status=200):
+class WithdrawForm(Form):
+    reason = StringField("注销原因", validators=[DataRequired(REQUIRED), Length(max=500, message="最多 500 个字")],
+                         description="如：权利人申请注销、土地被依法征收")
+
+
+class RightTransferForm(Form):
+    to_holder_id = _id_field("新权利人主体编号", required=True, description="在“查询”中找到新权利人，填写其主体编号")
+    document_ref = StringField("转移合同编号", validators=[DataRequired(REQUIRED), Length(max=200, message="最多 200 个字符")],
+                               description="向中心备案的转让（流转）合同编号",
+                               render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
+def _right_page(right_id, consent=None, freeze=None, unfreeze=None, withdraw=None, transfer=None, status=200):
     actor = current_user
     right = right_service.get_right(actor, right_id)
     from finplat.extensions import db
@@ -258,13 +302,17 @@ def _right_page(right_id, consent=None, freeze=None, unfreeze=None, status=200):
                                .order_by(Lien.status.desc(), Lien.rank, Lien.id)).scalars().all()
     events = db.session.execute(right_service.history(actor, right.id)).scalars().all()
     writer = actor.role in WRITERS or actor.is_admin
-    party_ids = {c.party_id for c in right.consents}
+    party_ids = {c.party_id for c in right.consents} | {
+        e.details[key] for e in events if e.kind == "transferred" and e.details
+        for key in ("from_holder_id", "to_holder_id") if isinstance(e.details.get(key), int)}
     names = dict(db.session.execute(visible(Party, actor).where(Party.id.in_(party_ids))
                                     .with_only_columns(Party.id, Party.name)).all()) if party_ids else {}
     return render_template(
         "registry/right.html", right=right, liens=liens, events=events, writer=writer, names=names,
         consent_form=consent or ConsentForm(prefix="consent"), freeze_form=freeze or FreezeForm(prefix="freeze"),
         unfreeze_form=unfreeze or UnfreezeForm(prefix="unfreeze"),
+        withdraw_form=withdraw or WithdrawForm(prefix="withdraw"),
+        transfer_form=transfer or RightTransferForm(prefix="transfer"),
         missing=right_service.missing_consents(right), labels=_labels(), mask=mask), status
 
 
@@ -305,6 +353,28 @@ def unfreeze(right_id):
     if done is None:
         return _right_page(right_id, unfreeze=form, status=status or 422)
     flash(f"已解冻该产权，现状态：{STATUS_LABELS[done.status]}")
+    return redirect(url_for("registry.right", right_id=right_id))
+
+
+@bp.route("/rights/<int:right_id>/withdraw", methods=["POST"])
+@require(*WRITERS)
+def withdraw(right_id):
+    form = WithdrawForm(prefix="withdraw")
+    done, status = submit(form, ReasonIn(), lambda data: right_service.withdraw(current_user, right_id, data["reason"]))
+    if done is None:
+        return _right_page(right_id, withdraw=form, status=status or 422)
+    flash("已注销该产权")
+    return redirect(url_for("registry.right", right_id=right_id))
+
+
+@bp.route("/rights/<int:right_id>/transfer", methods=["POST"])
+@require(*WRITERS)
+def transfer(right_id):
+    form = RightTransferForm(prefix="transfer")
+    done, status = submit(form, TransferIn(), lambda data: right_service.transfer(current_user, right_id, data))
+    if done is None:
+        return _right_page(right_id, transfer=form, status=status or 422)
+    flash(f"已将该产权转移给：{done.holder.name}（编号 {done.holder.id}）")
     return redirect(url_for("registry.right", right_id=right_id))
 
 

@@ -416,3 +416,167 @@ def test_search_posts_so_id_numbers_stay_out_of_urls(client, make_user, login, m
     assert html.count(household.id_number) == 1 and f'value="{household.id_number}"' in html  # only as typed
     assert household.id_number[:6] + "********" + household.id_number[-4:] in html  # results show it masked
     assert client.post("/registry/search", data={"q": household.id_number}).status_code == 400  # CSRF
+
+
+# --- withdrawing and transferring a right, revealing a party's identity numbers
+
+def events_of(db, right_id):
+    return db.session.execute(select(RightEvent).where(RightEvent.right_id == right_id)
+                              .order_by(RightEvent.id)).scalars().all()
+
+
+def test_withdraw_through_the_page(as_registrar, db, places):
+    right = make_right(db, places["household"])
+    path = f"/registry/rights/{right.id}"
+    resp = post_prefixed(as_registrar, path, f"{path}/withdraw", "withdraw", {"reason": ""})
+    assert resp.status_code == 422 and page(resp).error_of("withdraw-reason") == "必填"
+    assert db.session.get(Right, right.id).status == "active" and len(events_of(db, right.id)) == 1
+
+    resp = post_prefixed(as_registrar, path, f"{path}/withdraw", "withdraw", {"reason": "权利人申请注销"})
+    assert location(resp) == path
+    db.session.expire_all()
+    assert db.session.get(Right, right.id).status == "withdrawn"
+    event = events_of(db, right.id)[-1]
+    assert (event.kind, event.status_before, event.details["reason"]) == ("withdrawn", "active", "权利人申请注销")
+    shown = page(as_registrar.get(path))
+    history = shown.by_id["history"].text
+    assert "注销" in history and "已注销" in history and "权利人申请注销" in history
+    assert "withdraw-reason" not in shown.by_id and "transfer-to_holder_id" not in shown.by_id
+
+
+def test_withdraw_under_a_live_lien_is_a_conflict_on_the_form(as_registrar, db, places):
+    right = make_right(db, places["household"])
+    db.session.add(Lien(kind="mortgage", right_id=right.id, rank=1, secured_amount=Decimal("1000.00"),
+                        secures_type="loan", secures_id="L-1", status="live"))
+    db.session.commit()
+    path = f"/registry/rights/{right.id}"
+    resp = post_prefixed(as_registrar, path, f"{path}/withdraw", "withdraw", {"reason": "申请注销"})
+    assert resp.status_code == 409
+    assert "该产权有未解除的抵质押，不能注销" in page(resp).form_alert()
+    db.session.expire_all()
+    assert db.session.get(Right, right.id).status == "active" and len(events_of(db, right.id)) == 1
+
+
+def test_transfer_through_the_page(as_registrar, db, places):
+    right = make_right(db, places["household"])
+    path = f"/registry/rights/{right.id}"
+    resp = post_prefixed(as_registrar, path, f"{path}/transfer", "transfer", {
+        "to_holder_id": str(places["other"].id), "document_ref": "流转合同-2026-01"})
+    assert location(resp) == path
+    db.session.expire_all()
+    moved = db.session.get(Right, right.id)
+    assert (moved.holder_id, moved.status) == (places["other"].id, "active")
+    event = events_of(db, right.id)[-1]
+    assert event.kind == "transferred"
+    assert event.details == {"from_holder_id": places["household"].id, "to_holder_id": places["other"].id,
+                             "document_ref": "流转合同-2026-01"}
+    shown = page(as_registrar.get(path))
+    assert "已将该产权转移给：周八" in shown.text
+    history = shown.by_id["history"].text
+    assert "转移" in history and "孙七 → 周八" in history and "流转合同-2026-01" in history
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"to_holder_id": ""}, "transfer-to_holder_id", "必填"),
+    ({"to_holder_id": "abc"}, "transfer-to_holder_id", "不是有效的整数"),
+    ({"to_holder_id": "999999"}, "transfer-to_holder_id", "没有这个主体"),
+    ({"to_holder_id": "HOUSEHOLD"}, "transfer-to_holder_id", "该产权已由此主体持有"),
+    ({"document_ref": ""}, "transfer-document_ref", "必填"),
+])
+def test_transfer_errors_are_shown_at_the_field(as_registrar, db, places, changes, field, message):
+    right = make_right(db, places["household"])
+    path = f"/registry/rights/{right.id}"
+    data = {"to_holder_id": str(places["other"].id), "document_ref": "合同-1", **changes}
+    if data["to_holder_id"] == "HOUSEHOLD":
+        data["to_holder_id"] = str(places["household"].id)
+    resp = post_prefixed(as_registrar, path, f"{path}/transfer", "transfer", data)
+    assert resp.status_code == 422
+    assert message in page(resp).error_of(field)
+    db.session.expire_all()
+    assert db.session.get(Right, right.id).holder_id == places["household"].id and len(events_of(db, right.id)) == 1
+
+
+def test_a_house_cannot_move_to_an_enterprise(as_registrar, db, places):
+    right = make_right(db, places["household"], kind="house", certificate_no="370103-H-1", area_unit="m2",
+                       attributes={"structure": "simple", "floor_area": "100", "year_built": 2001})
+    path = f"/registry/rights/{right.id}"
+    resp = post_prefixed(as_registrar, path, f"{path}/transfer", "transfer", {
+        "to_holder_id": str(places["enterprise"].id), "document_ref": "合同-1"})
+    assert resp.status_code == 422
+    assert page(resp).error_of("transfer-to_holder_id") == "农民住房财产权的权利人须为农户，不能是企业"
+    db.session.expire_all()
+    assert db.session.get(Right, right.id).holder_id == places["household"].id and len(events_of(db, right.id)) == 1
+
+
+def test_transfer_of_a_frozen_right_is_a_conflict_on_the_form(as_registrar, db, places):
+    right = make_right(db, places["household"])
+    path = f"/registry/rights/{right.id}"
+    token = form_token(as_registrar.get(path).get_data(as_text=True), "transfer")
+    right_service.freeze("test", right.id, "先冻结")
+    resp = as_registrar.post(f"{path}/transfer", data={"transfer-to_holder_id": str(places["other"].id),
+                                                       "transfer-document_ref": "合同-1", "transfer-csrf_token": token})
+    assert resp.status_code == 409
+    assert "该产权已冻结，不能转移" in page(resp).form_alert()
+    db.session.expire_all()
+    assert db.session.get(Right, right.id).holder_id == places["household"].id
+
+
+def test_reveal_identity_through_the_party_page(as_registrar, db, places, registrar):
+    from finplat.audit.models import AuditRecord
+    from finplat.security.pii import blind_index
+    household = places["household"]
+    db.session.add(HouseholdMember(household_id=household.id, name="孙小七", id_number=CHILD,
+                                   id_number_index=blind_index(CHILD), relation="子"))
+    db.session.commit()
+    path = f"/registry/parties/{household.id}"
+    before = page(as_registrar.get(path))
+    assert household.id_number not in before.text and CHILD not in before.text
+    assert count(db, AuditRecord, AuditRecord.action == "party.identity_revealed") == 0
+
+    resp = post_prefixed(as_registrar, path, f"{path}/reveal", "reveal", {})
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    shown = page(resp)
+    assert shown.by_id["id_number"].text.strip() == household.id_number and CHILD in shown.text
+    record = db.session.execute(select(AuditRecord).where(AuditRecord.action == "party.identity_revealed")).scalar_one()
+    assert (record.object_type, record.object_id, record.actor_id) == ("party", str(household.id), registrar.id)
+
+    again = as_registrar.get(path).get_data(as_text=True)  # the next page masks them again: nothing was kept
+    assert household.id_number not in again and CHILD not in again
+    with as_registrar.session_transaction() as session:
+        assert household.id_number not in repr(dict(session))
+
+
+def test_new_actions_need_csrf(as_registrar, db, places):
+    from finplat.audit.models import AuditRecord
+    right = make_right(db, places["household"])
+    for suffix, data in (("withdraw", {"withdraw-reason": "x"}),
+                         ("transfer", {"transfer-to_holder_id": str(places["other"].id), "transfer-document_ref": "x"})):
+        assert as_registrar.post(f"/registry/rights/{right.id}/{suffix}", data=data).status_code == 400
+    assert as_registrar.post(f"/registry/parties/{places['household'].id}/reveal").status_code == 400
+    db.session.expire_all()
+    assert (db.session.get(Right, right.id).status, db.session.get(Right, right.id).holder_id) == (
+        "active", places["household"].id)
+    assert len(events_of(db, right.id)) == 1
+    assert count(db, AuditRecord, AuditRecord.action == "party.identity_revealed") == 0
+
+
+def test_loan_officer_may_not_withdraw_transfer_or_reveal(client, db, make_user, login, places):
+    from finplat.audit.models import AuditRecord
+    right = make_right(db, places["household"])
+    login(make_user("loan_officer"))
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    assert client.post(f"/registry/rights/{right.id}/withdraw",
+                       data={"withdraw-reason": "x", "withdraw-csrf_token": token}).status_code == 403
+    assert client.post(f"/registry/rights/{right.id}/transfer",
+                       data={"transfer-to_holder_id": str(places["other"].id), "transfer-document_ref": "x",
+                             "transfer-csrf_token": token}).status_code == 403
+    resp = client.post(f"/registry/parties/{places['household'].id}/reveal", data={"reveal-csrf_token": token})
+    assert resp.status_code == 403 and places["household"].id_number not in resp.get_data(as_text=True)
+    shown = page(client.get(f"/registry/rights/{right.id}"))
+    assert "withdraw-reason" not in shown.by_id and "transfer-to_holder_id" not in shown.by_id
+    assert "reveal" not in page(client.get(f"/registry/parties/{places['household'].id}")).by_id
+    db.session.expire_all()
+    assert (db.session.get(Right, right.id).status, db.session.get(Right, right.id).holder_id) == (
+        "active", places["household"].id)
+    assert len(events_of(db, right.id)) == 1
+    assert count(db, AuditRecord, AuditRecord.action == "party.identity_revealed") == 0
