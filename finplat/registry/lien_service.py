@@ -107,6 +107,26 @@ def create_lien(actor, *, right_id=None, shareholding_id=None, shares=None, kind
     return lien
 
 
+def create_liens(actor, liens: list[dict], commit=True) -> list[Lien]:
+    """Several liens (a loan secured by more than one right or holding) in one transaction, all or none.
+    Their rows are locked in one order (rights, then holdings, each by id), so that two callers securing
+    overlapping collateral wait for each other instead of deadlocking. Each dict holds create_lien's
+    keyword arguments; the liens come back in the order given."""
+    def order(spec):
+        return (spec.get("right_id") is None, spec.get("right_id") or spec.get("shareholding_id") or 0)
+
+    made = {}
+    try:
+        for index, spec in sorted(enumerate(liens), key=lambda pair: order(pair[1])):
+            made[index] = create_lien(actor, **spec, commit=False)
+    except BaseException:
+        db.session.rollback()
+        raise
+    if commit:
+        db.session.commit()
+    return [made[i] for i in range(len(liens))]
+
+
 def _lien_on_right(actor, lien: Lien, right_id: int, max_secured: Decimal):
     right = _locked(Right, right_id)
     if right is None:

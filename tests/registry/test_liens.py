@@ -10,7 +10,7 @@ from finplat.audit import AuditRecord
 from finplat.errors import Conflict, NotFound, RuleViolation
 from finplat.money import to_fen
 from finplat.registry import events
-from finplat.registry.lien_service import create_lien, live_liens, live_pledged_shares, live_secured, release_lien
+from finplat.registry.lien_service import create_lien, create_liens, live_liens, live_pledged_shares, live_secured, release_lien
 from finplat.registry.models import Consent, Lien, Right, ShareRegister, Shareholding
 
 # Origination passes certified value x LTV cap: 1,000,000.00 x 0.70
@@ -228,3 +228,23 @@ def test_no_mortgage_without_the_consents_on_file(db, make_right):
     assert refused.value.code == "consent_missing" and refused.value.fields == {"consents": ["collective_filing"]}
     assert db.session.get(Right, right.id).status == "active"
     assert db.session.execute(select(func.count()).select_from(Lien)).scalar_one() == 0
+
+
+def test_several_liens_are_made_together_in_lock_order_or_not_at_all(db, make_right, monkeypatch):
+    from finplat.registry import lien_service
+    first, second, third = make_right(), make_right(), make_right()
+    locked = []
+    real_locked = lien_service._locked
+    monkeypatch.setattr(lien_service, "_locked", lambda model, oid: locked.append(oid) or real_locked(model, oid))
+    spec = {"kind": "mortgage", "secured_amount": "100000.00", "max_secured": MAX, "secures_type": "loan",
+            "secures_id": "9"}
+    made = create_liens("registrar:test", [{**spec, "right_id": third.id}, {**spec, "right_id": first.id}])
+    assert [lien.right_id for lien in made] == [third.id, first.id]  # as given
+    assert locked == sorted(locked) == [first.id, third.id]  # locked by id
+    assert {db.session.get(Right, r.id).status for r in (first, third)} == {"encumbered"}
+
+    too_much = {**spec, "secured_amount": "700000.00"}
+    with pytest.raises(Conflict):  # `second` is locked and liened first, then `third`'s limit is passed:
+        create_liens("registrar:test", [{**too_much, "right_id": third.id}, {**spec, "right_id": second.id}])
+    assert db.session.get(Right, second.id).status == "active"
+    assert live_liens(right_id=second.id) == []
