@@ -42,6 +42,11 @@ class TooManyAttempts(DomainError):
     status, code = 429, "too_many_attempts"
 
 
+def invalid_fields(errors: dict) -> RuleViolation:
+    """One 422 naming every field in `errors` ({field: [messages]})."""
+    return RuleViolation("invalid fields: " + ", ".join(sorted(errors)), fields=errors)
+
+
 def field_error(field, message, cls=RuleViolation, code=None):
     """An error about one field, e.g. field_error("name", "already taken", Conflict)."""
     return cls(f"{field}: {message}", fields={field: [message]}, code=code)

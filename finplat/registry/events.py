@@ -30,9 +30,13 @@ def record(right: Right, kind: str, actor, status_before: str | None = None, det
     return event
 
 
+def events_of(right_id: int):
+    """A SELECT of the right's events, oldest first."""
+    return select(RightEvent).where(RightEvent.right_id == right_id).order_by(RightEvent.id)
+
+
 def history(right_id: int) -> list[RightEvent]:
-    return db.session.execute(select(RightEvent).where(RightEvent.right_id == right_id)
-                              .order_by(RightEvent.id)).scalars().all()
+    return db.session.execute(events_of(right_id)).scalars().all()
 
 
 def as_of(right_id: int, day: date) -> dict | None:

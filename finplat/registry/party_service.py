@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from finplat import audit, cob
 from finplat.auth.permissions import get_visible, visible
-from finplat.errors import Conflict, RuleViolation
+from finplat.errors import Conflict, invalid_fields
 from finplat.extensions import db
 from finplat.registry.identity import id_number_error, normalise_id, uscc_error
 from finplat.registry.models import HouseholdMember, Party
@@ -29,10 +29,6 @@ def lock_out_registrations():
     ones out until this transaction ends, so that its duplicate checks stay true until it commits."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": REGISTRATIONS})
-
-
-def invalid(errors: dict) -> RuleViolation:
-    return RuleViolation("invalid fields: " + ", ".join(sorted(errors)), fields=errors)
 
 
 def _kind_errors(data: dict) -> dict:
@@ -113,7 +109,7 @@ def _check(data: dict) -> tuple[dict, str | None]:
     for field, problems in checks.items():
         errors.setdefault(field, problems)
     if errors:
-        raise invalid(errors)
+        raise invalid_fields(errors)
     return numbers, uscc
 
 

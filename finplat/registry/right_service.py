@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from finplat import cob
 from finplat.auth.permissions import get_visible, visible
-from finplat.errors import Conflict, NotFound, RuleViolation, field_error
+from finplat.errors import Conflict, NotFound, field_error, invalid_fields
 from finplat.extensions import db
 from finplat.registry import events, right_rules
 from finplat.registry.models import Consent, Lien, Party, Right, RightEvent
@@ -25,10 +25,6 @@ FREEZABLE = ("active", "encumbered")
 CLOSED = ("disposed", "expired", "withdrawn")  # no more consents, freezes or withdrawals
 EXPIRY_WARNING_DAYS = 180
 EVENT_BATCH = 5000  # rights per bulk insert of events (bound parameters are limited)
-
-
-def _rule_violation(errors: dict):
-    return RuleViolation("invalid fields: " + ", ".join(sorted(errors)), fields=errors)
 
 
 def live_lien_exists(right_id_column):
@@ -58,7 +54,7 @@ def register_right(actor, data: dict) -> Right:
     if year_built is not None and year_built > cob.open_date().year:
         errors["attributes"] = {"year_built": ["must not be after the current year"]}
     if errors:
-        raise _rule_violation(errors)
+        raise invalid_fields(errors)
     taken = field_error("certificate_no", "a right with that certificate number is registered", Conflict,
                         code="duplicate")
     if db.session.execute(select(Right.id).where(Right.certificate_no == data["certificate_no"])).first():
@@ -134,8 +130,7 @@ def search(actor, holder_id=None, kind=None, status=None, certificate_no=None, v
 
 def history(actor, right_id: int):
     """A SELECT of the right's events, oldest first (404 for a right `actor` may not see)."""
-    right = get_right(actor, right_id)
-    return select(RightEvent).where(RightEvent.right_id == right.id).order_by(RightEvent.id)
+    return events.events_of(get_right(actor, right_id).id)
 
 
 # --- changes
@@ -163,7 +158,7 @@ def record_consent(actor, right_id: int, data: dict) -> Consent:
     if data["signed_on"] > cob.open_date():
         errors["signed_on"] = ["must not be after the business date"]
     if errors:
-        raise _rule_violation(errors)
+        raise invalid_fields(errors)
     consent = Consent(right_id=right.id, kind=data["kind"], party_id=party.id, document_ref=data["document_ref"],
                       signed_on=data["signed_on"])
     db.session.add(consent)
@@ -245,7 +240,7 @@ def transfer(actor, right_id: int, data: dict) -> Right:
         raise field_error("to_holder_id", "the right is already held by this party")
     errors = right_rules.holder_errors(right.kind, holder.kind)
     if errors:
-        raise _rule_violation({"to_holder_id": errors["holder_id"]})
+        raise invalid_fields({"to_holder_id": errors["holder_id"]})
     before = right.holder_id
     right.holder_id = holder.id
     events.record(right, "transferred", actor, status_before=right.status,

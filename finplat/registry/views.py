@@ -333,49 +333,46 @@ def record_consent(right_id):
     return redirect(url_for("registry.right", right_id=right_id) + "#consents")
 
 
+def _right_action(right_id, name, form, schema, action, said):
+    """A form posted from a right's page: the service's `action(data)` and back to the page with `said(result)`
+    flashed, or the page again with the form's messages (422, or the service's status)."""
+    done, status = submit(form, schema, action)
+    if done is None:
+        return _right_page(right_id, status=status or 422, **{name: form})
+    flash(said(done))
+    return redirect(url_for("registry.right", right_id=right_id))
+
+
 @bp.route("/rights/<int:right_id>/freeze", methods=["POST"])
 @require(*WRITERS)
 def freeze(right_id):
-    form = FreezeForm(prefix="freeze")
-    done, status = submit(form, ReasonIn(), lambda data: right_service.freeze(current_user, right_id, data["reason"]))
-    if done is None:
-        return _right_page(right_id, freeze=form, status=status or 422)
-    flash("已冻结该产权")
-    return redirect(url_for("registry.right", right_id=right_id))
+    return _right_action(right_id, "freeze", FreezeForm(prefix="freeze"), ReasonIn(),
+                         lambda data: right_service.freeze(current_user, right_id, data["reason"]),
+                         lambda done: "已冻结该产权")
 
 
 @bp.route("/rights/<int:right_id>/unfreeze", methods=["POST"])
 @require(*WRITERS)
 def unfreeze(right_id):
-    form = UnfreezeForm(prefix="unfreeze")
-    done, status = submit(form, OptionalReasonIn(),
-                          lambda data: right_service.unfreeze(current_user, right_id, data.get("reason")))
-    if done is None:
-        return _right_page(right_id, unfreeze=form, status=status or 422)
-    flash(f"已解冻该产权，现状态：{STATUS_LABELS[done.status]}")
-    return redirect(url_for("registry.right", right_id=right_id))
+    return _right_action(right_id, "unfreeze", UnfreezeForm(prefix="unfreeze"), OptionalReasonIn(),
+                         lambda data: right_service.unfreeze(current_user, right_id, data.get("reason")),
+                         lambda done: f"已解冻该产权，现状态：{STATUS_LABELS[done.status]}")
 
 
 @bp.route("/rights/<int:right_id>/withdraw", methods=["POST"])
 @require(*WRITERS)
 def withdraw(right_id):
-    form = WithdrawForm(prefix="withdraw")
-    done, status = submit(form, ReasonIn(), lambda data: right_service.withdraw(current_user, right_id, data["reason"]))
-    if done is None:
-        return _right_page(right_id, withdraw=form, status=status or 422)
-    flash("已注销该产权")
-    return redirect(url_for("registry.right", right_id=right_id))
+    return _right_action(right_id, "withdraw", WithdrawForm(prefix="withdraw"), ReasonIn(),
+                         lambda data: right_service.withdraw(current_user, right_id, data["reason"]),
+                         lambda done: "已注销该产权")
 
 
 @bp.route("/rights/<int:right_id>/transfer", methods=["POST"])
 @require(*WRITERS)
 def transfer(right_id):
-    form = RightTransferForm(prefix="transfer")
-    done, status = submit(form, TransferIn(), lambda data: right_service.transfer(current_user, right_id, data))
-    if done is None:
-        return _right_page(right_id, transfer=form, status=status or 422)
-    flash(f"已将该产权转移给：{done.holder.name}（编号 {done.holder.id}）")
-    return redirect(url_for("registry.right", right_id=right_id))
+    return _right_action(right_id, "transfer", RightTransferForm(prefix="transfer"), TransferIn(),
+                         lambda data: right_service.transfer(current_user, right_id, data),
+                         lambda done: f"已将该产权转移给：{done.holder.name}（编号 {done.holder.id}）")
 
 
 # --- search and a farmer's own
