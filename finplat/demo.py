@@ -124,7 +124,8 @@ def _rights(region, village, collective, homes, registrar):
          [("collective_filing", collective, "备案")]),
         ("house", homes[1], {"area": "160.00", "area_unit": "m2", "attributes": {
             "structure": "brick_concrete", "floor_area": "160.00", "year_built": 2012, "homestead_area": "200.00"}},
-         [("collective_consent", collective, "集体同意书"), ("co_owner", homes[1], "共有人同意书")]),
+         [("collective_consent", collective, "集体同意书"), ("other_residence", collective, "其他稳定居所证明")]
+         + [("co_owner", homes[1], "共有人同意书", member) for member in homes[1].members]),
         ("construction_land", collective, {"area": "5000.00", "area_unit": "m2", "term_start": "2026-01-01",
                                            "term_end": "2075-12-31", "attributes": {"use": "industrial",
                                                                                      "grade": "2"}},
@@ -140,7 +141,7 @@ def _rights(region, village, collective, homes, registrar):
         right = right_service.register_right(registrar, RightIn().load({
             "kind": kind, "certificate_no": f"{cert}-{kind}-{n:03d}", "holder_id": holder.id,
             "region_code": region, **fields}))
-        for consent_kind, party, doc in consents:
+        for consent_kind, party, doc, *member in consents:
             right_service.record_consent(registrar, right.id, ConsentIn().load({
                 "kind": consent_kind, "party_id": party.id, "document_ref": f"{doc}-{right.id}",
-                "signed_on": "2026-01-15"}))
+                "signed_on": "2026-01-15", **({"member_id": member[0].id} if member else {})}))

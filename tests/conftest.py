@@ -190,6 +190,25 @@ def make_party(db):
 
 
 @pytest.fixture
+def make_member(db):
+    """make_member(household, name, relation="配偶"): a household member (a co-owner) with a valid ID number."""
+    from finplat.registry.identity import id_check_char
+    from finplat.registry.models import HouseholdMember
+    from finplat.security.pii import blind_index
+    serials = iter(range(100, 1000))
+
+    def make(household, name, relation="配偶"):
+        body = f"37010319850301{next(serials):03d}"
+        number = body + id_check_char(body)
+        member = HouseholdMember(household_id=household.id, name=name, relation=relation, id_number=number,
+                                 id_number_index=blind_index(number))
+        db.session.add(member)
+        db.session.commit()
+        return member
+    return make
+
+
+@pytest.fixture
 def auth_header(client):
     """auth_header(user) -> {"Authorization": "Bearer ..."} from a real POST /auth/token."""
     def make(user, password=PASSWORD):

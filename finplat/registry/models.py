@@ -13,7 +13,8 @@ from finplat.security.pii import EncryptedString
 PARTY_KINDS = ("household", "collective", "enterprise")
 RIGHT_KINDS = ("land_management", "house", "construction_land", "forest", "water_facility")
 RIGHT_STATUSES = ("active", "encumbered", "frozen", "disposed", "expired", "withdrawn")
-CONSENT_KINDS = ("co_owner", "collective_filing", "collective_consent", "villagers_meeting", "contractor")
+CONSENT_KINDS = ("co_owner", "collective_filing", "collective_consent", "villagers_meeting", "contractor",
+                 "other_residence")
 LIEN_KINDS = ("mortgage", "pledge")
 
 
@@ -109,16 +110,23 @@ class RightEvent(db.Model):
 
 
 class Consent(db.Model):
+    """A document on file for a right: a consent, a filing, a meeting's resolution, or the collective's proof
+    that a household has another stable residence (`other_residence`). A co-owner's consent names the
+    household member who gave it (`member_id`); the party is then the holding household."""
     __tablename__ = "consents"
-    __table_args__ = (CheckConstraint(_in("kind", CONSENT_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(_in("kind", CONSENT_KINDS), name="kind"),
+                      CheckConstraint("kind = 'co_owner' OR member_id IS NULL", name="member_for_co_owner"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     right_id: Mapped[int] = mapped_column(ForeignKey("rights.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("household_members.id"))
     document_ref: Mapped[str] = mapped_column(String(200))
     signed_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    member: Mapped["HouseholdMember | None"] = relationship()
 
 
 class ShareRegister(db.Model):

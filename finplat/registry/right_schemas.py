@@ -23,6 +23,7 @@ def Year(**kwargs):
 class LandManagementAttributes(ApiSchema):
     land_class = fields.String(required=True, validate=validate.OneOf(("cropland", "grassland", "forest_land")))
     crop = Name(50)
+    contract_right_id = Id()  # a transferee's right: the contracted right it was let out of
 
 
 class HouseAttributes(ApiSchema):
@@ -90,6 +91,7 @@ class RightIn(ApiSchema):
 class ConsentIn(ApiSchema):
     kind = fields.String(required=True, validate=validate.OneOf(CONSENT_KINDS))
     party_id = Id(required=True)
+    member_id = Id()  # co_owner: the member of the holding household who consented
     document_ref = Name(200, required=True)
     signed_on = fields.Date(required=True)
 
@@ -99,6 +101,7 @@ class ConsentSchema(Schema):
     right_id = fields.Integer()
     kind = fields.String()
     party_id = fields.Integer()
+    member_id = fields.Integer(allow_none=True)
     document_ref = fields.String()
     signed_on = fields.Date()
     recorded_at = fields.DateTime()

@@ -19,7 +19,7 @@ from finplat.auth.permissions import get_visible, visible
 from finplat.errors import Conflict, NotFound, field_error, invalid_fields
 from finplat.extensions import db
 from finplat.registry import events, right_rules
-from finplat.registry.models import Consent, Lien, Party, Right, RightEvent
+from finplat.registry.models import Consent, HouseholdMember, Lien, Party, Right, RightEvent
 
 FREEZABLE = ("active", "encumbered")
 CLOSED = ("disposed", "expired", "withdrawn")  # no more consents, freezes or withdrawals
@@ -36,10 +36,20 @@ def has_live_lien(right_id: int) -> bool:
 
 
 def holder_is_contractor(right: Right) -> bool:
-    """Whether the holder of a land management right is the contracting household rather than a transferee.
-    The registry records no separate contract, so a household holder is taken as the contractor and an
-    enterprise or collective as a transferee."""
-    return right.holder.kind == "household"
+    """Whether the holder of a land management right is the contracting household rather than a transferee:
+    a transferee's right names the contracted right it was let out of (attributes.contract_right_id)."""
+    return right.holder.kind == "household" and not right.attributes.get("contract_right_id")
+
+
+def _contract_facts(right_id: int | None) -> dict | None:
+    """What right_rules.contract_right_errors needs of a contracted right; a missing one has no kind."""
+    if right_id is None:
+        return None
+    contract = db.session.get(Right, right_id)
+    if contract is None:
+        return {"kind": None, "holder_kind": None, "holder_id": None, "status": None, "term_end": None}
+    return {"kind": contract.kind, "holder_kind": contract.holder.kind, "holder_id": contract.holder_id,
+            "status": contract.status, "term_end": contract.term_end}
 
 
 # --- registration
@@ -50,6 +60,10 @@ def register_right(actor, data: dict) -> Right:
         raise field_error("holder_id", "no such party")
     errors = right_rules.right_errors(data["kind"], holder.kind, data["area_unit"], data.get("term_start"),
                                       data.get("term_end"), data["attributes"])
+    if data["kind"] == "land_management":
+        contract = _contract_facts(data["attributes"].get("contract_right_id"))
+        errors = {**right_rules.contract_right_errors(holder.kind, holder.id, data.get("term_end"), contract),
+                  **errors}
     year_built = data["attributes"].get("year_built")
     if year_built is not None and year_built > cob.open_date().year:
         errors["attributes"] = {"year_built": ["must not be after the current year"]}
@@ -153,31 +167,41 @@ def record_consent(actor, right_id: int, data: dict) -> Consent:
     party = db.session.get(Party, data["party_id"])
     if party is None:
         raise field_error("party_id", "no such party")
-    errors = right_rules.consent_party_errors(data["kind"], party.kind, right.kind, party.id,
-                                              right.holder.collective_id)
+    member = db.session.get(HouseholdMember, data["member_id"]) if data.get("member_id") else None
+    if data.get("member_id") and member is None:
+        raise field_error("member_id", "no such household member")
+    contract = _contract_facts(right.attributes.get("contract_right_id"))
+    errors = right_rules.consent_party_errors(
+        data["kind"], party.kind, right.kind, party.id, right.holder.collective_id, holder_id=right.holder_id,
+        contractor_id=contract["holder_id"] if contract else None, member_id=data.get("member_id"),
+        member_household_id=member.household_id if member else None)
     if data["signed_on"] > cob.open_date():
         errors["signed_on"] = ["must not be after the business date"]
     if errors:
         raise invalid_fields(errors)
-    consent = Consent(right_id=right.id, kind=data["kind"], party_id=party.id, document_ref=data["document_ref"],
-                      signed_on=data["signed_on"])
+    consent = Consent(right_id=right.id, kind=data["kind"], party_id=party.id, member_id=data.get("member_id"),
+                      document_ref=data["document_ref"], signed_on=data["signed_on"])
     db.session.add(consent)
     db.session.flush()
-    events.record(right, "consent_recorded", actor, status_before=right.status,
-                  details={"consent_id": consent.id, "kind": consent.kind, "party_id": party.id,
-                           "document_ref": consent.document_ref, "signed_on": consent.signed_on.isoformat()})
+    details = {"consent_id": consent.id, "kind": consent.kind, "party_id": party.id,
+               "document_ref": consent.document_ref, "signed_on": consent.signed_on.isoformat()}
+    if member is not None:
+        details["member_id"] = member.id
+    events.record(right, "consent_recorded", actor, status_before=right.status, details=details)
     db.session.commit()
     return consent
 
 
-def consent_kinds(right_id: int) -> list[str]:
-    return db.session.execute(select(Consent.kind).where(Consent.right_id == right_id)).scalars().all()
-
-
 def missing_consents(right: Right) -> list[str]:
-    """The consents a mortgage of `right` still needs (for origination)."""
-    return right_rules.missing_consents(right.kind, right.attributes, consent_kinds(right.id),
-                                        holder_is_contractor(right))
+    """The consents a mortgage of `right` still needs (for origination): for a house, every member of the
+    holding household is a co-owner whose consent must be on file."""
+    consents = db.session.execute(select(Consent.kind, Consent.member_id).where(Consent.right_id == right.id)).all()
+    co_owners = ()
+    if right.kind == "house":
+        co_owners = db.session.execute(select(HouseholdMember.id)
+                                       .where(HouseholdMember.household_id == right.holder_id)).scalars().all()
+    return right_rules.missing_consents(right.kind, [kind for kind, _ in consents], holder_is_contractor(right),
+                                        co_owners, [member for kind, member in consents if kind == "co_owner"])
 
 
 def freeze(actor, right_id: int, reason: str) -> Right:

@@ -34,7 +34,7 @@ bp = Blueprint("registry", __name__, url_prefix="/registry")
 WRITERS = ("registrar",)  # admins pass every role check
 READERS = ("registrar", "appraiser", "loan_officer", "bank_manager", "guarantor", "fund_manager")
 REQUIRED = "必填"
-SEARCH_LIMIT = 100
+SEARCH_PAGE = 50  # rows of parties and of rights on one page of search results
 
 PARTY_KIND_LABELS = {"household": "农户", "collective": "村集体经济组织", "enterprise": "企业"}
 RIGHT_KIND_LABELS = {k: REGISTRY_LABELS[k] for k in RIGHT_KINDS}
@@ -55,7 +55,8 @@ CHOICES = {
             ("tourism", "旅游（最长 40 年）"), ("entertainment", "娱乐（最长 40 年）"), ("other", "其他（最长 50 年）")],
 }
 ATTRIBUTES = {
-    "land_management": [("land_class", "土地类别"), ("crop", "种植作物")],
+    "land_management": [("land_class", "土地类别"), ("crop", "种植作物"),
+                        ("contract_right_id", "流转来源：承包方土地经营权编号（受让方填写）")],
     "house": [("structure", "房屋结构"), ("floor_area", "建筑面积（平方米）"), ("year_built", "建成年份"),
               ("homestead_area", "宅基地面积（平方米）")],
     "construction_land": [("use", "用途"), ("grade", "土地级别")],
@@ -224,7 +225,7 @@ def _attribute_field(kind, name, label):
     if name in ("floor_area", "homestead_area", "capacity", "build_cost"):
         return DecimalField(label, places=2, validators=[Optional(), Parsed(), Places(2)],
                             render_kw={"inputmode": "decimal"})
-    if name in ("year_built", "stand_age"):
+    if name in ("year_built", "stand_age", "contract_right_id"):
         return IntegerField(label, validators=[Optional(), Parsed()], render_kw={"inputmode": "numeric"})
     if name == "fire_insurance_until":
         return DateField(label, validators=[Optional()])
@@ -268,7 +269,11 @@ def new_right():
 
 class ConsentForm(Form):
     kind = SelectField("同意书类型", choices=[SelectChoice(k, v) for k, v in CONSENT_LABELS.items()])
-    party_id = _id_field("出具方主体编号", required=True, description="集体备案、集体同意、村民会议由村集体出具；承包方同意由农户出具")
+    party_id = _id_field("出具方主体编号", required=True,
+                         description="集体备案、集体同意、村民会议、其他稳定居所证明由村集体出具；承包方同意由承包农户出具；"
+                                     "共有人同意书填权利人（本户）编号")
+    member_id = SelectField("共有人（家庭成员）", choices=[SelectChoice("", "不适用")], validate_choice=False, coerce=_optional_int,
+                            description="仅共有人同意书：选择签字的家庭成员，每位成员各一份")
     document_ref = StringField("文件编号", validators=[DataRequired(REQUIRED), Length(max=200, message="最多 200 个字符")])
     signed_on = DateField("签署日期", validators=[DataRequired("请选择日期")])
 
@@ -294,6 +299,14 @@ class RightTransferForm(Form):
                                render_kw={"autocomplete": "off", "spellcheck": "false"})
 
 
+def _consent_form(right, form=None):
+    """The consent form, its co-owner choices the members of the holding household."""
+    form = form or ConsentForm(prefix="consent")
+    form.member_id.choices = [SelectChoice("", "不适用")] + [
+        SelectChoice(str(m.id), f"{m.name}（{m.relation}）") for m in right.holder.members]
+    return form
+
+
 def _right_page(right_id, consent=None, freeze=None, unfreeze=None, withdraw=None, transfer=None, status=200):
     actor = current_user
     right = right_service.get_right(actor, right_id)
@@ -309,7 +322,7 @@ def _right_page(right_id, consent=None, freeze=None, unfreeze=None, withdraw=Non
                                     .with_only_columns(Party.id, Party.name)).all()) if party_ids else {}
     return render_template(
         "registry/right.html", right=right, liens=liens, events=events, writer=writer, names=names,
-        consent_form=consent or ConsentForm(prefix="consent"), freeze_form=freeze or FreezeForm(prefix="freeze"),
+        consent_form=_consent_form(right, consent), freeze_form=freeze or FreezeForm(prefix="freeze"),
         unfreeze_form=unfreeze or UnfreezeForm(prefix="unfreeze"),
         withdraw_form=withdraw or WithdrawForm(prefix="withdraw"),
         transfer_form=transfer or RightTransferForm(prefix="transfer"),
@@ -382,18 +395,25 @@ def transfer(right_id):
 def search():
     # The form posts, so that an ID number searched for stays out of URLs, access logs and browser history;
     # links may still search by village or certificate with ?q=.
-    q = ((request.form if request.method == "POST" else request.args).get("q") or "").strip()[:200]
-    parties, rights = [], []
+    args = request.form if request.method == "POST" else request.args
+    q = (args.get("q") or "").strip()[:200]
+    page = int(args["page"]) if args.get("page", "").isdigit() and 0 < int(args["page"]) < 10**6 else 1
+    parties, rights, more = [], [], False
     if q:
         from finplat.extensions import db
         matched = party_service.find_parties(current_user, q=q)
         party_ids = select(Party.id).where(or_(Party.id.in_(matched.with_only_columns(Party.id).order_by(None)),
                                                Party.village == q))
+        start = (page - 1) * SEARCH_PAGE
+        # one row past the page tells whether another page follows
         parties = db.session.execute(visible(Party, current_user).where(Party.id.in_(party_ids))
-                                     .order_by(Party.id).limit(SEARCH_LIMIT)).scalars().all()
+                                     .order_by(Party.id).offset(start).limit(SEARCH_PAGE + 1)).scalars().all()
         rights = db.session.execute(right_service.search(current_user).where(or_(
-            Right.certificate_no == q, Right.holder_id.in_(party_ids))).limit(SEARCH_LIMIT)).scalars().all()
-    return render_template("registry/search.html", q=q, parties=parties, rights=rights, limit=SEARCH_LIMIT,
+            Right.certificate_no == q, Right.holder_id.in_(party_ids)))
+            .offset(start).limit(SEARCH_PAGE + 1)).scalars().all()
+        more = len(parties) > SEARCH_PAGE or len(rights) > SEARCH_PAGE
+        parties, rights = parties[:SEARCH_PAGE], rights[:SEARCH_PAGE]
+    return render_template("registry/search.html", q=q, parties=parties, rights=rights, page=page, more=more,
                            labels=_labels(), mask=mask)
 
 

@@ -224,6 +224,44 @@ def test_record_consent_through_the_page(as_registrar, db, places):
     assert "宅科村备〔2026〕3号" in consents and "宅科村股份经济合作社" in consents
 
 
+def test_co_owner_consents_name_the_member_on_the_page(as_registrar, db, places, make_member):
+    wife = make_member(places["household"], "李梅")
+    right = make_right(db, places["household"], kind="house", area_unit="m2", attributes={
+        "structure": "brick_concrete", "floor_area": "120.00", "year_built": 2010})
+    path = f"/registry/rights/{right.id}"
+    options = page(as_registrar.get(path)).by_id["consent-member_id"].find_all("option")
+    assert [(o.attrs["value"], o.text) for o in options] == [("", "不适用"), (str(wife.id), "李梅（配偶）")]
+    assert "设定抵押尚缺：集体同意书、共有人同意书、其他稳定居所证明" in page(as_registrar.get(path)).text
+    data = {"kind": "co_owner", "party_id": str(places["household"].id), "document_ref": "共有人同意书-1",
+            "signed_on": "2026-11-20"}
+    resp = post_prefixed(as_registrar, path, f"{path}/consents", "consent", data)
+    assert resp.status_code == 422 and page(resp).error_of("consent-member_id") == "请选择签署同意书的家庭成员"
+    resp = post_prefixed(as_registrar, path, f"{path}/consents", "consent", {**data, "member_id": str(wife.id)})
+    assert location(resp) == f"{path}#consents"
+    consent = db.session.execute(select(Consent).where(Consent.right_id == right.id)).scalar_one()
+    assert (consent.kind, consent.member_id) == ("co_owner", wife.id)
+    shown = page(as_registrar.get(path))
+    assert "孙七：李梅（配偶）" in shown.by_id["consents"].text
+    assert "设定抵押尚缺：集体同意书、其他稳定居所证明" in shown.text
+
+
+def test_a_transferee_right_names_its_contract_on_the_form(as_registrar, db, places):
+    contract = make_right(db, places["household"])
+    data = {"kind": "land_management", "certificate_no": "370103-LM-T1", "holder_id": str(places["enterprise"].id),
+            "region_code": "370103", "area": "30.00", "area_unit": "mu", "term_start": "2026-01-01",
+            "term_end": "2047-12-31", "land_management__land_class": "cropland"}
+    resp = post_form(as_registrar, "/registry/rights/new", data)
+    assert resp.status_code == 422
+    assert "须填写流转来源的承包方土地经营权编号" in page(resp).error_of("land_management__contract_right_id")
+    resp = post_form(as_registrar, "/registry/rights/new", {**data, "term_end": "2048-01-01",
+                                                           "land_management__contract_right_id": str(contract.id)})
+    assert resp.status_code == 422 and page(resp).error_of("term_end") == "不能晚于承包期届满日 2047-12-31"
+    resp = post_form(as_registrar, "/registry/rights/new", {**data, "land_management__contract_right_id": str(contract.id)})
+    right = db.session.execute(select(Right).where(Right.certificate_no == "370103-LM-T1")).scalar_one()
+    assert location(resp) == f"/registry/rights/{right.id}"
+    assert right.attributes["contract_right_id"] == contract.id
+
+
 @pytest.mark.parametrize("changes, field, message", [
     ({"party_id": "HOUSEHOLD"}, "consent-party_id", "集体备案须由村集体经济组织出具，不能是农户"),
     ({"signed_on": "2026-12-01"}, "consent-signed_on", "不能晚于当前营业日"),
@@ -336,6 +374,26 @@ def test_search(as_registrar, db, places):
     link = page(as_registrar.get("/registry/search?q=370103-LM-777")).by_id["right-results"].find_all("a")[0]
     assert link.attrs["href"] == f"/registry/rights/{mine.id}"
     assert places["household"].id_number not in as_registrar.get("/registry/search?q=孙七").get_data(as_text=True)
+
+
+def test_search_results_come_in_pages(as_registrar, db, places, monkeypatch):
+    from finplat.registry import views
+    monkeypatch.setattr(views, "SEARCH_PAGE", 2)
+    for n in range(3):
+        make_right(db, places["household"], certificate_no=f"370103-LM-P{n}")
+
+    def rights_on(page_no):
+        from tests.conftest import csrf_token
+        token = csrf_token(as_registrar.get("/registry/search").get_data(as_text=True))
+        shown = page(as_registrar.post("/registry/search", data={"q": "孙七", "page": str(page_no),
+                                                                 "csrf_token": token}))
+        pager = shown.by_id.get("pager")
+        return ([a.text for a in shown.by_id["right-results"].find_all("a")],
+                [b.text for b in pager.find_all("button")] if pager else [])
+
+    assert rights_on(1) == (["370103-LM-P0", "370103-LM-P1"], ["下一页"])
+    assert rights_on(2) == (["370103-LM-P2"], ["上一页"])
+    assert rights_on(3) == ([], ["上一页"])
 
 
 # --- farmers

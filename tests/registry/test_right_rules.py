@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from finplat.registry.right_rules import (add_years, area_unit_errors, consent_party_errors, holder_errors,
-                                          max_term_years, missing_consents, right_errors, term_errors)
+from finplat.registry.right_rules import (add_years, area_unit_errors, consent_party_errors, contract_right_errors,
+                                          holder_errors, max_term_years, missing_consents, right_errors,
+                                          term_errors)
 
 
 def test_add_years_keeps_the_calendar_date():
@@ -84,30 +85,69 @@ def test_right_errors_names_every_broken_rule():
 
 
 def test_consent_parties():
-    for kind in ("collective_filing", "collective_consent", "villagers_meeting"):
+    for kind in ("collective_filing", "collective_consent", "villagers_meeting", "other_residence"):
         assert consent_party_errors(kind, "collective") == {}
         assert "party_id" in consent_party_errors(kind, "household")
         assert "party_id" in consent_party_errors(kind, "enterprise")
     assert consent_party_errors("contractor", "household") == {}
     assert "party_id" in consent_party_errors("contractor", "collective")
-    assert consent_party_errors("co_owner", "household") == {}
+    # the contractor is the household holding the contracted right, when the registry knows it
+    assert consent_party_errors("contractor", "household", party_id=7, contractor_id=7) == {}
+    assert "party_id" in consent_party_errors("contractor", "household", party_id=8, contractor_id=7)
+
+
+def test_a_co_owner_consent_names_a_member_of_the_holding_household():
+    assert consent_party_errors("co_owner", "household", "house", 5, holder_id=5, member_id=31,
+                                member_household_id=5) == {}
+    assert consent_party_errors("co_owner", "household", "house", 5, holder_id=5) == {
+        "member_id": ["a co-owner's consent names the household member who gave it"]}
+    assert consent_party_errors("co_owner", "household", "house", 5, holder_id=5, member_id=31,
+                                member_household_id=6) == {
+        "member_id": ["not a member of the household that holds the right"]}
+    assert list(consent_party_errors("co_owner", "household", "house", 6, holder_id=5, member_id=31,
+                                     member_household_id=5)) == ["party_id"]
+    assert list(consent_party_errors("collective_consent", "collective", "house", 9, member_id=31)) == ["member_id"]
+    assert list(consent_party_errors("co_owner", "household", "land_management", 5)) == ["kind"]
+
+
+def test_a_transferee_names_the_contracted_right_and_stays_within_its_term():
+    contract = {"kind": "land_management", "holder_kind": "household", "holder_id": 3, "status": "active",
+                "term_end": date(2047, 12, 31)}
+    assert contract_right_errors("household", 3, date(2047, 12, 31), None) == {}  # the contractor itself
+    assert list(contract_right_errors("enterprise", 9, date(2030, 12, 31), None)["attributes"]) == \
+        ["contract_right_id"]
+    assert contract_right_errors("enterprise", 9, date(2047, 12, 31), contract) == {}
+    assert contract_right_errors("enterprise", 9, date(2048, 1, 1), contract) == {
+        "term_end": ["must not be after the contract term's end, 2047-12-31"]}
+    assert contract_right_errors("household", 4, date(2040, 1, 1), contract) == {}  # a household transferee
+    own = contract_right_errors("household", 3, date(2040, 1, 1), contract)
+    assert own == {"attributes": {"contract_right_id": ["is the holder's own contracted right"]}}
+    for changes, message in (({"kind": "forest"}, "must be a land management right of the contracting household"),
+                             ({"holder_kind": "enterprise"}, "must be a land management right of the contracting household"),
+                             ({"status": "expired"}, "the contracted right is expired"),
+                             ({"kind": None}, "no such right")):
+        assert contract_right_errors("enterprise", 9, date(2030, 1, 1), {**contract, **changes}) == {
+            "attributes": {"contract_right_id": [message]}}
 
 
 def test_missing_consents_for_a_mortgage():
-    land = {"land_class": "cropland"}
-    assert missing_consents("land_management", land, [], True) == ["collective_filing"]
-    assert missing_consents("land_management", land, ["collective_filing"], True) == []
-    assert missing_consents("land_management", land, ["collective_filing"], False) == ["contractor"]
-    assert missing_consents("land_management", land, [], False) == ["collective_filing", "contractor"]
-    assert missing_consents("land_management", land, ["contractor", "collective_filing"], False) == []
-    house = {"structure": "brick_concrete"}
-    assert missing_consents("house", house, [], True) == ["collective_consent", "co_owner"]
-    assert missing_consents("house", house, ["co_owner", "co_owner"], True) == ["collective_consent"]
-    assert missing_consents("house", house, ["collective_consent", "co_owner"], True) == []
-    assert missing_consents("construction_land", {"use": "industrial"}, [], False) == ["villagers_meeting"]
-    assert missing_consents("construction_land", {"use": "industrial"}, ["villagers_meeting"], False) == []
-    assert missing_consents("forest", {}, [], True) == []
-    assert missing_consents("water_facility", {}, [], False) == []
+    assert missing_consents("land_management", [], True) == ["collective_filing"]
+    assert missing_consents("land_management", ["collective_filing"], True) == []
+    assert missing_consents("land_management", ["collective_filing"], False) == ["contractor"]
+    assert missing_consents("land_management", [], False) == ["collective_filing", "contractor"]
+    assert missing_consents("land_management", ["contractor", "collective_filing"], False) == []
+    # a house: the collective's consent, every co-owner's (members 1 and 2) and the proof of another residence
+    assert missing_consents("house", [], True, co_owners=[1, 2]) == ["collective_consent", "co_owner",
+                                                                      "other_residence"]
+    assert missing_consents("house", ["collective_consent", "other_residence", "co_owner"], True, [1, 2], [1]) == \
+        ["co_owner"]
+    assert missing_consents("house", ["collective_consent", "other_residence", "co_owner", "co_owner"], True,
+                            [1, 2], [2, 1]) == []
+    assert missing_consents("house", ["collective_consent", "other_residence"], True, []) == []  # no co-owners
+    assert missing_consents("construction_land", [], False) == ["villagers_meeting"]
+    assert missing_consents("construction_land", ["villagers_meeting"], False) == []
+    assert missing_consents("forest", [], True) == []
+    assert missing_consents("water_facility", [], False) == []
 
 
 @given(st.dates(min_value=date(1950, 1, 1), max_value=date(2100, 12, 31)), st.integers(1, 80))

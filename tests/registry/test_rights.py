@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from finplat import cob
 from finplat.audit import AuditRecord
 from finplat.registry import right_service
-from finplat.registry.models import Lien, Right, RightEvent
+from finplat.registry.models import Consent, Lien, Right, RightEvent
 from tests.conftest import OPEN_DATE
 
 API = "/api/v1"
@@ -200,7 +200,10 @@ def test_wrong_holder_kind_is_422(client, registrar, parties, kind, holder):
     ("water_facility", "household"),
 ])
 def test_allowed_holder_kinds(register, parties, kind, holder):
-    assert register(kind, holder=parties[holder])["holder_id"] == parties[holder].id
+    changes = {}
+    if kind == "land_management" and holder != "household":  # a transferee names the contracted right
+        changes["attributes"] = {**ATTRIBUTES[kind], "contract_right_id": register()["id"]}
+    assert register(kind, holder=parties[holder], **changes)["holder_id"] == parties[holder].id
 
 
 def test_unknown_holder_is_422(client, registrar):
@@ -259,8 +262,8 @@ def test_every_broken_rule_is_named_at_once(client, registrar, parties):
 def test_list_filters(client, registrar, register, parties):
     land = register()
     house = register("house")
-    register("construction_land")
-    other_village = register(holder=parties["enterprise"])  # the enterprise has no village
+    other_village = register("construction_land")  # the enterprise has no village
+    water = register("water_facility")
 
     def ids(query):
         resp = client.get(f"{API}/rights?{query}", headers=registrar)
@@ -270,8 +273,8 @@ def test_list_filters(client, registrar, register, parties):
     assert ids(f"holder_id={parties['household'].id}") == [land["id"], house["id"]]
     assert ids("kind=house") == [house["id"]]
     assert ids(f"certificate_no={land['certificate_no']}") == [land["id"]]
-    assert ids("village=宅科村") == [land["id"], house["id"]]
-    assert other_village["id"] in ids("kind=land_management")
+    assert ids("village=宅科村") == [land["id"], house["id"], water["id"]]
+    assert ids("kind=construction_land") == [other_village["id"]]
     assert ids("status=frozen") == []
     page = client.get(f"{API}/rights?per_page=2&page=2", headers=registrar).get_json()
     assert page["total"] == 4 and page["page"] == 2 and len(page["items"]) == 2
@@ -409,20 +412,62 @@ def test_record_consents(client, db, registrar, register, parties):
     assert right_service.missing_consents(db.session.get(Right, right["id"])) == []
 
 
-def test_house_and_transferee_consents(client, db, registrar, register, parties, make_party):
-    house = register("house")
-    rid = house["id"]
-    assert right_service.missing_consents(db.session.get(Right, rid)) == ["collective_consent", "co_owner"]
-    co_owner = make_party("household", name="孙七之妻")
-    for kind, party in (("collective_consent", parties["collective"]), ("co_owner", co_owner)):
-        resp = client.post(f"{API}/rights/{rid}/consents", headers=registrar, json=consent(party, kind))
-        assert resp.status_code == 201, resp.get_json()
-    assert right_service.missing_consents(db.session.get(Right, rid)) == []
+def test_a_house_needs_every_co_owner_and_proof_of_another_residence(client, db, registrar, register, parties,
+                                                                      make_member, make_party):
+    household = parties["household"]
+    wife, son = make_member(household, "李梅"), make_member(household, "孙小明", "子女")
+    rid = register("house")["id"]
+    url = f"{API}/rights/{rid}/consents"
 
-    leased = register(holder=parties["enterprise"])  # a transferee needs the contractor's consent too
+    def missing():
+        return right_service.missing_consents(db.session.get(Right, rid))
+    assert missing() == ["collective_consent", "co_owner", "other_residence"]
+    for kind in ("collective_consent", "other_residence"):
+        assert client.post(url, headers=registrar, json=consent(parties["collective"], kind)).status_code == 201
+    resp = client.post(url, headers=registrar, json=consent(household, "co_owner", member_id=wife.id))
+    assert resp.status_code == 201 and resp.get_json()["member_id"] == wife.id
+    assert missing() == ["co_owner"]  # the son has not signed
+    assert client.post(url, headers=registrar, json=consent(household, "co_owner", member_id=son.id)).status_code == 201
+    assert missing() == []
+    event = client.get(f"{API}/rights/{rid}/history", headers=registrar).get_json()["items"][-1]
+    assert event["details"]["member_id"] == son.id
+
+    stranger = make_member(make_party("household", name="邻居"), "邻居之妻")
+    for bad, field in ((consent(household, "co_owner"), "member_id"),
+                       (consent(household, "co_owner", member_id=stranger.id), "member_id"),
+                       (consent(household, "co_owner", member_id=987654), "member_id"),
+                       (consent(stranger.household, "co_owner", member_id=wife.id), "party_id"),
+                       (consent(parties["collective"], "collective_consent", member_id=wife.id), "member_id"),
+                       (consent(household, "other_residence"), "party_id")):
+        assert list(error_fields(client.post(url, headers=registrar, json=bad), 422)) == [field], bad
+    assert db.session.scalar(select(func.count()).select_from(Consent).where(Consent.right_id == rid)) == 4
+
+
+def test_a_house_of_a_household_without_members_needs_no_co_owner(db, register, client, registrar, parties):
+    rid = register("house")["id"]
+    assert right_service.missing_consents(db.session.get(Right, rid)) == ["collective_consent", "other_residence"]
+
+
+def test_a_transferee_names_the_contract_and_the_contractor_consents(client, db, registrar, register, parties,
+                                                                    make_party):
+    contract = register(term_end="2040-12-31")
+    leased_attributes = {**ATTRIBUTES["land_management"], "contract_right_id": contract["id"]}
+    fields = error_fields(client.post(f"{API}/rights", headers=registrar,
+                                      json=body(holder=parties["enterprise"].id)), 422)
+    assert list(fields) == ["attributes"] and list(fields["attributes"]) == ["contract_right_id"]
+    fields = error_fields(client.post(f"{API}/rights", headers=registrar, json=body(
+        holder=parties["enterprise"].id, term_end="2041-01-01", attributes=leased_attributes)), 422)
+    assert fields == {"term_end": ["must not be after the contract term's end, 2040-12-31"]}
+
+    leased = register(holder=parties["enterprise"], term_start="2026-01-01", term_end="2040-12-31",
+                      attributes=leased_attributes)
     lid = leased["id"]
+    assert leased["attributes"]["contract_right_id"] == contract["id"]
     assert right_service.missing_consents(db.session.get(Right, lid)) == ["collective_filing", "contractor"]
     client.post(f"{API}/rights/{lid}/consents", headers=registrar, json=consent(parties["collective"]))
+    someone_else = make_party("household", name="周八", collective_id=parties["collective"].id)
+    resp = client.post(f"{API}/rights/{lid}/consents", headers=registrar, json=consent(someone_else, "contractor"))
+    assert list(error_fields(resp, 422)) == ["party_id"]
     resp = client.post(f"{API}/rights/{lid}/consents", headers=registrar,
                        json=consent(parties["household"], "contractor"))
     assert resp.status_code == 201

@@ -66,6 +66,34 @@ def test_every_message_a_service_raises_has_a_chinese_translation(message):
         f"{SERVICE_MESSAGES[message]}: no translation of {message!r} in finplat/web/forms.py"
 
 
+def _rule_messages():
+    """{message: where} of every message the pure rule modules (`*/*rules.py`) put in a {field: [message]}."""
+    found = {}
+    for path in sorted(PACKAGE.glob("*/*rules.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                for value in node.values:
+                    if isinstance(value, ast.List):
+                        for item in value.elts:
+                            message = _sample(item)
+                            if message is not None and " " in message:  # not a list of names
+                                found.setdefault(message, f"{path.name}:{item.lineno}")
+    return found
+
+
+RULE_MESSAGES = _rule_messages()
+
+
+def test_the_rule_scan_finds_the_messages():
+    assert {"a co-owner's consent names the household member who gave it", "must be after term_start"} \
+        <= set(RULE_MESSAGES)
+
+
+@pytest.mark.parametrize("message", sorted(RULE_MESSAGES))
+def test_every_message_a_rule_gives_has_a_chinese_translation(message):
+    assert CJK.search(chinese(message)), f"{RULE_MESSAGES[message]}: no translation of {message!r}"
+
+
 # What a form can send each schema (strings, and ints for ids): every refusal among them must read in Chinese.
 BAD_INPUT = [
     (InstitutionIn, {}),
