@@ -63,6 +63,7 @@ def _register_models():
     import finplat.jobs  # noqa: F401
     import finplat.registry.models  # noqa: F401
     import finplat.registry.scopes  # noqa: F401
+    import finplat.valuation.models  # noqa: F401
 
 
 @login_manager.user_loader
