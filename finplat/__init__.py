@@ -78,16 +78,22 @@ def _register_blueprints(app):
     from finplat.auth import api as auth_api
     from finplat.registry import party_api, right_api, share_api
     from finplat.registry import views as registry_views
+    from finplat.valuation import api as valuation_api
+    from finplat.valuation import reference_api, reference_views
+    from finplat.valuation import views as valuation_views
     from finplat.web import views as web_views
 
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
-    for blp in (auth_api.blp, admin_api.blp, party_api.blp, right_api.blp, share_api.blp):
+    for blp in (auth_api.blp, admin_api.blp, party_api.blp, right_api.blp, share_api.blp, valuation_api.blp,
+                reference_api.blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)  # the API authenticates with bearer tokens only, never the session cookie
     app.register_blueprint(web_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(registry_views.bp)
+    app.register_blueprint(valuation_views.bp)
+    app.register_blueprint(reference_views.bp)
 
 
 _sqlite_hooked = False

@@ -224,6 +224,8 @@ def keys_rotate(blind_index):
 
 def register_commands(app):
     from finplat.registry.cli import registry_group
-    for cmd in (registry_group, init_db_command, seed_demo_command, serve_command, demo_command, institutions_group,
+    from finplat.valuation.cli import valuation_group
+    from finplat.valuation.reference_cli import reference_group
+    for cmd in (registry_group, valuation_group, reference_group, init_db_command, seed_demo_command, serve_command, demo_command, institutions_group,
                 users_group, audit_group, cob_group, scheduler_command, keys_group):
         app.cli.add_command(cmd)

@@ -1,0 +1,1 @@
+"""Valuation: reference data, the appraisal methods (pure), valuation records and batch revaluation."""

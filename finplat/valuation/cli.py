@@ -1,0 +1,7 @@
+"""`finplat valuation ...` commands."""
+import click
+
+
+@click.group("valuation")
+def valuation_group():
+    """Valuations and batch revaluation."""

@@ -1,0 +1,7 @@
+"""`finplat reference ...` (placeholder until written)."""
+import click
+
+
+@click.group("reference")
+def reference_group():
+    """Valuation reference data."""
