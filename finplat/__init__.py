@@ -64,6 +64,8 @@ def _register_models():
     import finplat.registry.models  # noqa: F401
     import finplat.registry.scopes  # noqa: F401
     import finplat.valuation.models  # noqa: F401
+    import finplat.valuation.scopes  # noqa: F401
+    import finplat.valuation.service  # noqa: F401  (its COB step)
 
 
 @login_manager.user_loader

@@ -104,7 +104,7 @@ def describe(actor, right_id: int, as_of: date | None = None) -> dict:
         liens = db.session.execute(select(Lien).where(Lien.right_id == right.id, Lien.status == "live")
                                    .order_by(Lien.rank, Lien.id)).scalars().all()
         return {**_columns(right), "holder_name": right.holder.name, "consents": list(right.consents),
-                "liens": liens, "certified_value": None, "as_of": None}
+                "liens": liens, "certified_value": _certified_value(right.id), "as_of": None}
     snapshot = events.as_of(right.id, as_of)
     if snapshot is None:
         raise NotFound(f"right {right_id} was not registered on {as_of.isoformat()}")
@@ -117,7 +117,13 @@ def describe(actor, right_id: int, as_of: date | None = None) -> dict:
                    for key in ("term_start", "term_end")}}
     return {**_columns(right), **snapshot, "holder_name": holder.name if holder else None,
             "consents": [c for c in right.consents if c.id in consent_ids], "liens": None,
-            "certified_value": None, "as_of": as_of}
+            "certified_value": _certified_value(right.id, as_of), "as_of": as_of}
+
+
+def _certified_value(right_id: int, day: date | None = None) -> Decimal | None:
+    """The value of the certified valuation in force (on `day`, default the open date), or None."""
+    from finplat.valuation.service import certified_value  # valuation builds on the registry, not back
+    return certified_value(right_id, day)
 
 
 def _columns(right: Right) -> dict:

@@ -1,0 +1,70 @@
+"""Valuations at the API edge (API.md "Valuation"). The inputs of each method are loaded by
+finplat.valuation.method_schemas inside the service, once the method is known."""
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from finplat.api_base import ApiSchema, DecimalString, Id, PageArgs, Text
+from finplat.valuation.models import METHODS, STATUSES
+
+MAX_AMOUNT = Decimal("9999999999999999.99")
+
+
+def Amount(**kwargs):
+    return DecimalString(2, MAX_AMOUNT, **kwargs)
+
+
+class PreviewIn(ApiSchema):
+    method = fields.String(required=True, validate=validate.OneOf(METHODS))
+    inputs = fields.Dict(keys=fields.String(), required=True)
+
+
+class PreviewSchema(Schema):
+    value = Amount()
+    low = Amount()
+    high = Amount()
+    details = fields.Dict()
+
+
+class ValuationIn(ApiSchema):
+    right_id = Id()
+    shareholding_id = Id()
+    method = fields.String(required=True, validate=validate.OneOf(METHODS))
+    inputs = fields.Dict(keys=fields.String(), load_default=dict)
+    note = Text(2000)
+
+    @validates_schema
+    def _one_collateral(self, data, **kwargs):
+        if bool(data.get("right_id")) == bool(data.get("shareholding_id")):
+            raise ValidationError("give either a right_id or a shareholding_id", field_name="right_id")
+
+
+class ValuationSchema(Schema):
+    id = fields.Integer()
+    right_id = fields.Integer(allow_none=True)
+    shareholding_id = fields.Integer(allow_none=True)
+    method = fields.String()
+    status = fields.String()
+    value = Amount()
+    low = Amount()
+    high = Amount()
+    inputs = fields.Dict()
+    input_sources = fields.Dict(metadata={"description": "input -> appraiser | registry | reference | default"})
+    references = fields.List(fields.Dict(), metadata={"description": "the reference rows the inputs came from"})
+    details = fields.Dict()
+    note = fields.String(allow_none=True)
+    valuation_date = fields.Date()
+    agency_id = fields.Integer()
+    requested_by_id = fields.Integer()
+    certified_by_id = fields.Integer(allow_none=True)
+    certified_at = fields.DateTime(allow_none=True)
+    certified_on = fields.Date(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+    superseded_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ValuationFilter(PageArgs):
+    right_id = Id(strict=False)
+    shareholding_id = Id(strict=False)
+    status = fields.String(validate=validate.OneOf(STATUSES))
