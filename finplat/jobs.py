@@ -90,6 +90,13 @@ def housekeeping() -> str:
     return f"deleted {done['tokens_deleted']} token(s), {done['login_failures_deleted']} failed login(s)"
 
 
+def revaluation() -> str:
+    """Batch revaluation of the collateral on the open business date (after the night's COB)."""
+    from finplat.valuation.revaluation import revalue
+    summary = revalue("scheduler")
+    return f"revalued {summary['rights_revalued']} right(s); {summary['ltv_breaches']} LTV breach(es)"
+
+
 def build_scheduler(app) -> BlockingScheduler:
     hour, minute = (int(x) for x in app.config["COB_TIME"].split(":"))
     tz = ZoneInfo(app.config["TIMEZONE"])
@@ -105,4 +112,6 @@ def build_scheduler(app) -> BlockingScheduler:
     scheduler.add_job(in_app("cob", nightly_cob), CronTrigger(hour=hour, minute=minute, timezone=tz), id="cob")
     scheduler.add_job(in_app("housekeeping", housekeeping), CronTrigger(hour=3, minute=15, timezone=tz),
                       id="housekeeping")
+    scheduler.add_job(in_app("revaluation", revaluation), CronTrigger(hour=4, minute=0, timezone=tz),
+                      id="revaluation")
     return scheduler

@@ -86,7 +86,7 @@ def test_build_scheduler_schedules_cob_at_the_configured_time(app, committed_db,
 
     assert not scheduler.running
     job = scheduler.get_job("cob")
-    assert {j.id for j in scheduler.get_jobs()} == {"cob", "housekeeping"}
+    assert {j.id for j in scheduler.get_jobs()} == {"cob", "housekeeping", "revaluation"}
     fields = {f.name: str(f) for f in job.trigger.fields}
     assert (fields["hour"], fields["minute"]) == ("2", "15")
     now = datetime(2026, 11, 23, 12, 0, tzinfo=job.trigger.timezone)

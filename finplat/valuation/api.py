@@ -1,8 +1,9 @@
-"""Valuation routes (API.md "Valuation"): preview, request, certify, read."""
+"""Valuation routes (API.md "Valuation"): preview, request, certify, read, batch revaluation."""
 from finplat.api_base import Blueprint, page_schema, paginate
 from finplat.auth.permissions import current_actor, require
-from finplat.valuation import service
-from finplat.valuation.schemas import PreviewIn, PreviewSchema, ValuationFilter, ValuationIn, ValuationSchema
+from finplat.valuation import revaluation, service
+from finplat.valuation.schemas import (PreviewIn, PreviewSchema, RevaluationSummarySchema, ValuationFilter,
+                                        ValuationIn, ValuationSchema)
 
 blp = Blueprint("valuation_api", __name__, description="Valuation")
 
@@ -48,3 +49,12 @@ def certify(valuation_id):
     """Certify a draft: an appraiser of the agency that made it, while the agency's certification is valid.
     A certified valuation is valid 12 months and supersedes the collateral's previous one."""
     return service.certify(current_actor(), valuation_id)
+
+
+@blp.route("/admin/revaluations", methods=["POST"])
+@require("admin")
+@blp.response(200, RevaluationSummarySchema)
+def revalue():
+    """Batch revaluation: every right under a live lien revalued from the reference data in force, the LTV of
+    what it secures recomputed, and an alert raised for each breach of its cap."""
+    return revaluation.revalue(current_actor())

@@ -68,3 +68,11 @@ class ValuationFilter(PageArgs):
     right_id = Id(strict=False)
     shareholding_id = Id(strict=False)
     status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class RevaluationSummarySchema(Schema):
+    business_date = fields.Date()
+    rights_revalued = fields.Integer()
+    rights_without_reference = fields.Integer(metadata={"description": "rights under a live lien whose inputs "
+                                                                       "the reference data cannot supply"})
+    ltv_breaches = fields.Integer()

@@ -19,7 +19,6 @@ from finplat.columns import utcnow
 from finplat.errors import Conflict, Forbidden, field_error, invalid_fields
 from finplat.extensions import db
 from finplat.registry.models import Party, Right, ShareRegister, Shareholding
-from finplat.registry.right_rules import add_years
 from finplat.valuation import derivation, methods
 from finplat.valuation.method_schemas import INPUT_SCHEMAS
 from finplat.valuation.models import Valuation

@@ -63,6 +63,11 @@ def _right(db, holder, kind="land_management", **columns):
                                   term_end=date(2075, 12, 31), attributes={"use": "industrial", "grade": "2"}),
         "house": dict(area=Decimal("200.00"), area_unit="m2", attributes={
             "structure": "brick_concrete", "floor_area": "180.50", "year_built": 2008, "homestead_area": "200.00"}),
+        "forest": dict(area=Decimal("40.00"), area_unit="mu", term_start=date(2010, 1, 1), term_end=date(2059, 12, 31),
+                       attributes={"species": "杨树", "stand_age": 8, "fire_insurance_policy": "PICC-FIRE-1",
+                                   "fire_insurance_until": "2031-12-31"}),
+        "water_facility": dict(area=Decimal("800.00"), area_unit="m2", attributes={
+            "capacity": "20000.00", "build_cost": "350000.00", "year_built": 2015}),
     }[kind]
     status = columns.pop("status", "active")
     data = {"kind": kind, "certificate_no": f"370103-{kind}-{holder.id}", "holder_id": holder.id,
