@@ -14,7 +14,7 @@ from finplat.valuation import revaluation
 from finplat.valuation.models import (CapitalisationRate, IndicativeValue, LandPrice, LtvAlert, NetIncome,
                                       ReplacementCost)
 from tests.conftest import OPEN_DATE
-from tests.valuation.test_valuations import _right, agency, appraiser, parties, reference  # noqa: F401
+from tests.valuation.conftest import right_of as _right
 
 API = "/api/v1"
 
@@ -44,7 +44,7 @@ def more_reference(db, reference):
 
 
 @pytest.fixture
-def encumbered(db, parties, more_reference):  # noqa: F811
+def encumbered(db, parties, more_reference):
     """A right of each kind under a live lien, one without a lien, one the reference data cannot value."""
     household, enterprise, collective = parties["household"], parties["enterprise"], parties["collective"]
     rights = {
@@ -142,7 +142,7 @@ def test_ltv_breaches_are_raised_once_a_day(db, encumbered, loans):
     assert db.session.scalar(select(func.count()).select_from(LtvAlert)) == 2
 
 
-def test_ltv_counts_certified_value_when_there_is_no_indicative_one(db, encumbered, loans, client, appraiser):  # noqa: F811
+def test_ltv_counts_certified_value_when_there_is_no_indicative_one(db, encumbered, loans, client, appraiser):
     right = encumbered["grassland_unpriced"]
     draft = client.post(f"{API}/valuations", headers=appraiser, json={
         "right_id": right.id, "method": "income_capitalisation",
