@@ -220,6 +220,30 @@ _MESSAGES = [
     (r"Must be one of: .*", "不是有效的选择。"),
     (r"Missing data for required field\.|Field may not be null\.", "必填"),
     (r"must not contain NUL characters", "不能含有 NUL 字符"),
+    # Valuation reference data (finplat/valuation/reference.py and reference_schemas.py).
+    (r"unknown dataset (\S+): one of .*", lambda m: f"没有名为 {m[1]} 的参考数据集"),
+    (r"(\d+) row\(s\) have errors: nothing written", lambda m: f"有 {m[1]} 行数据有误，未写入任何数据：请修改后重新导入"),
+    (r"the file is not (\S+) text", lambda m: f"文件不是 {m[1]} 编码的文本"),
+    (r"the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8",
+     "文件既不是 UTF-8 也不是 GB18030 编码的文本：请在 Excel 中另存为“CSV UTF-8”格式"),
+    (r"the file is empty", "文件是空的"),
+    (r"not a CSV file: .*", "不是有效的 CSV 文件"),
+    (r"unknown columns: (.*) \(known: (.*)\)", lambda m: f"不认识的列：{m[1]}（可用的列：{m[2]}）"),
+    (r"columns given twice: (.*)", lambda m: f"列重复：{m[1]}"),
+    (r"missing columns: (.*)", lambda m: f"缺少列：{m[1]}"),
+    (r"no rows: the file has a header only", "文件只有列名，没有数据行"),
+    (r"(.+) is not a folder", lambda m: f"{m[1]} 不是文件夹"),
+    (r"no reference data file in (.+): expected (.*)", lambda m: f"{m[1]} 中没有参考数据文件（应为 {m[2]}）"),
+    (r"each dataset may be loaded from one file at a time", "每个数据集一次只能从一个文件导入"),
+    (r"(\d+) values for (\d+) columns", lambda m: f"该行有 {m[1]} 个值，但只有 {m[2]} 列"),
+    (r"a row must be an object of column names and values", "每行须为“列名: 值”的对象"),
+    (r"also on row (.+)", lambda m: f"与第 {m[1]} 行重复（同一项目、同一生效日期）"),
+    (r"(\S+) is already published for (\S+): a published figure is not changed; give the new figure a later "
+     r"effective date", lambda m: f"{m[2]} 生效的数值 {m[1]} 已公布，已公布的数据不能修改：新数值请使用新的生效日期"),
+    (r"no collective is registered with this credit code", "没有以该统一社会信用代码登记的村集体经济组织"),
+    (r"registered to party (\d+), a (\w+), not a collective",
+     lambda m: f"该代码登记的主体 {m[1]} 是{_label(m[2])}，不是村集体经济组织"),
+    (r"must be more than 0 and less than 1", "须大于 0 且小于 1"),
 ]
 _COMPILED = [(re.compile(pattern, re.DOTALL), zh) for pattern, zh in _MESSAGES]  # an exception's text may span lines
 
