@@ -195,9 +195,8 @@ def in_force(name: str, day: date, region_code: str | None = None):
     spec = dataset(name)
     model = spec.model
     newer = aliased(model)
-    keys = ("collective_id",) if model is CollectiveNetAssets else spec.keys
     stmt = select(model).where(model.effective_date <= day, ~exists().where(
-        *(getattr(newer, k) == getattr(model, k) for k in keys),
+        *(getattr(newer, k) == getattr(model, k) for k in spec.keys),
         newer.effective_date > model.effective_date, newer.effective_date <= day))
     if model is CollectiveNetAssets:
         stmt = stmt.join(Party, Party.id == model.collective_id)
@@ -234,7 +233,7 @@ def describe(name: str, rows) -> list[dict]:
     columns = [c.key for c in spec.model.__table__.columns]
     out = [{c: getattr(row, c) for c in columns} for row in rows]
     if spec.model is CollectiveNetAssets and out:
-        parties = {pid: (name, uscc, region) for pid, name, uscc, region in db.session.execute(
+        parties = {pid: (party_name, uscc, region) for pid, party_name, uscc, region in db.session.execute(
             select(Party.id, Party.name, Party.uscc, Party.region_code)
             .where(Party.id.in_({r["collective_id"] for r in out})))}
         for r in out:
