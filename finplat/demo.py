@@ -46,6 +46,7 @@ USERS = [
 def seed() -> list[str]:
     said = _institutions_and_users()
     said += _villages()
+    said += _valuations()
     said.append(f"demo data in place; every demo user's password is {DEMO_PASSWORD}")
     return said
 
@@ -75,6 +76,29 @@ def _id(region: str, born: str, seq: int) -> str:
 def _uscc(region: str, org: str) -> str:
     body = f"N2{region}{org}"
     return body + uscc_check_char(body)
+
+
+def _valuations() -> list[str]:
+    """The sample reference data, each demo collective's net assets, and a certified valuation of the Jinan
+    village's land management right (its inputs derived from the reference data)."""
+    from finplat.registry.models import Right
+    from finplat.valuation import reference
+    from finplat.valuation import service as valuations
+    loaded = reference.load_dir("seed-demo", reference.SAMPLE_DIR)
+    said = [f"reference data: {sum(s.loaded for s in loaded.values())} figure(s) loaded"]
+    reference.load("seed-demo", "collective_net_assets", [
+        {"collective_uscc": _uscc(region, org), "net_assets": net_assets, "effective_date": "2026-01-01",
+         "source": "示例：村集体 2025 年度财务报表"}
+        for (region, _, _, org, _), net_assets in zip(VILLAGES, ("3600000.00", "2400000.00"))])
+    appraiser = db.session.execute(select(User).where(User.username == "appraiser")).scalar_one()
+    land = db.session.execute(select(Right).where(Right.certificate_no == "370112宅科村-land_management-001")
+                              ).scalar_one()
+    if valuations.current_certified(right_id=land.id) is None:
+        draft = valuations.request_valuation(appraiser, {"right_id": land.id, "method": "income_capitalisation",
+                                                         "note": "示例评估：投入项取自参考数据"})
+        valuations.certify(appraiser, draft.id)
+        said.append(f"valuation of {land.certificate_no}: {draft.value} yuan, certified")
+    return said
 
 
 # (region, township, village, collective org code, households: (name, birth date, sequence, farmer phone))

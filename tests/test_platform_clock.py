@@ -21,6 +21,6 @@ def test_today_follows_the_platform_timezone_not_the_host(app, monkeypatch):
 
 def test_scheduler_runs_cob_on_the_platform_clock(app):
     sched = build_scheduler(app)
-    assert {job.id for job in sched.get_jobs()} == {"cob", "housekeeping"}
+    assert {job.id for job in sched.get_jobs()} == {"cob", "housekeeping", "revaluation"}
     for job in sched.get_jobs():
         assert job.trigger.timezone == ZoneInfo("Asia/Shanghai")
