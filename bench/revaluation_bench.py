@@ -80,11 +80,11 @@ def run(n, init_db):
     from finplat.registry.identity import id_check_char, uscc_check_char
     from finplat.registry.models import Lien
     from finplat.registry.party_schemas import PartyIn
-    from finplat.valuation import reference, revaluation
+    from finplat.valuation import reference, reference_loader, revaluation
     from finplat.valuation.models import IndicativeValue
 
     init_db()
-    reference.load_dir("bench", reference.SAMPLE_DIR)
+    reference_loader.load_dir("bench", reference.SAMPLE_DIR)
     body = "93370103MA3BENCH1"
     collective = party_service.create_party("bench", PartyIn().load({
         "kind": "collective", "name": "试验村股份经济合作社", "region_code": "370103", "village": "试验村",

@@ -82,11 +82,11 @@ def _valuations() -> list[str]:
     """The sample reference data, each demo collective's net assets, and a certified valuation of the Jinan
     village's land management right (its inputs derived from the reference data)."""
     from finplat.registry.models import Right
-    from finplat.valuation import reference
+    from finplat.valuation import reference, reference_loader
     from finplat.valuation import service as valuations
-    loaded = reference.load_dir("seed-demo", reference.SAMPLE_DIR)
+    loaded = reference_loader.load_dir("seed-demo", reference.SAMPLE_DIR)
     said = [f"reference data: {sum(s.loaded for s in loaded.values())} figure(s) loaded"]
-    reference.load("seed-demo", "collective_net_assets", [
+    reference_loader.load("seed-demo", "collective_net_assets", [
         {"collective_uscc": _uscc(region, org), "net_assets": net_assets, "effective_date": "2026-01-01",
          "source": "示例：村集体 2025 年度财务报表"}
         for (region, _, _, org, _), net_assets in zip(VILLAGES, ("3600000.00", "2400000.00"))])

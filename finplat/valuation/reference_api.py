@@ -3,7 +3,7 @@ replacement_costs, collective_net_assets):
 
 - `GET /reference/<dataset>?region_code=&as_of=&page=&per_page=`: the figures in force on `as_of` (default:
   the open business date), for any logged-in institution user;
-- `POST /admin/reference/<dataset>` `{"rows": [...]}` (admin): load rows as finplat.valuation.reference.load
+- `POST /admin/reference/<dataset>` `{"rows": [...]}` (admin): load rows as finplat.valuation.reference_loader.load
   does, all or none, and return the summary `{dataset, rows, loaded, unchanged}`. A refused row is named
   by its index in `rows` (from 0): 422 with `fields` `{"rows": {"3": {"rate": [...]}}}`.
 """
@@ -11,7 +11,7 @@ from finplat import cob
 from finplat.api_base import Blueprint, paginate
 from finplat.auth.permissions import current_actor, require
 from finplat.auth.roles import ROLE_INSTITUTION_KIND
-from finplat.valuation import reference as service
+from finplat.valuation import reference, reference_loader
 from finplat.valuation.reference_schemas import (ITEM_SCHEMAS, LOAD_SCHEMAS, PAGE_SCHEMAS, ROW_SCHEMAS, ReferenceArgs,
                                                  ReferenceLoadSummarySchema)
 
@@ -30,8 +30,8 @@ TITLES = {
 def _list_view(name):
     def view(page, per_page, region_code=None, as_of=None):
         day = as_of or cob.open_date()
-        found = paginate(service.in_force(name, day, region_code), page, per_page)
-        return {**found, "items": service.describe(name, found["items"]), "as_of": day}
+        found = paginate(reference.in_force(name, day, region_code), page, per_page)
+        return {**found, "items": reference.describe(name, found["items"]), "as_of": day}
     view.__doc__ = (f"The {TITLES[name]} in force on a date.\n\nOn `as_of` (default: the open business date), "
                     "for each key, the row with the latest effective date on or before it. `region_code` narrows "
                     "to the rows of that region, of the regions within it and of its city and province.")
@@ -41,7 +41,7 @@ def _list_view(name):
 def _load_view(name):
     def view(data):
         rows = ROW_SCHEMAS[name](many=True).dump(data["rows"])
-        return service.load(current_actor(), name, rows).as_dict()
+        return reference_loader.load(current_actor(), name, rows).as_dict()
     view.__doc__ = (f"Load {TITLES[name]} (admin): all rows or none.\n\nA key and effective date already "
                     "published with the same figure is skipped (`unchanged`); with another figure it is refused: a "
                     "published figure is never edited, a new one takes a new effective date. A refused row is "
@@ -56,4 +56,4 @@ for _name in ROW_SCHEMAS:
     blp.route(f"/admin/reference/{_name}", methods=["POST"], endpoint=f"load_{_name}")(
         require("admin")(blp.arguments(LOAD_SCHEMAS[_name])(
             blp.response(200, ReferenceLoadSummarySchema)(_load_view(_name)))))
-assert set(ITEM_SCHEMAS) == set(ROW_SCHEMAS) == set(service.DATASETS)
+assert set(ITEM_SCHEMAS) == set(ROW_SCHEMAS) == set(reference.DATASETS)

@@ -35,7 +35,7 @@ def reference_load(path, dataset, sample, encoding):
     counted as unchanged, so a file may be loaded again. Columns: finplat/valuation/reference.py."""
     from finplat.extensions import db
     from finplat.errors import DomainError
-    from finplat.valuation import reference
+    from finplat.valuation import reference, reference_loader
     if sample:
         if path or dataset:
             raise click.UsageError("--sample loads the shipped folder: give no PATH or --dataset with it")
@@ -46,20 +46,20 @@ def reference_load(path, dataset, sample, encoding):
         if dataset:
             if not os.path.isfile(path):
                 raise click.UsageError(f"--dataset loads one file: {path} is not a file")
-            files = [reference.read_csv(dataset, path, encoding)]
+            files = [reference_loader.read_csv(dataset, path, encoding)]
         else:
-            files = reference.read_dir(path, encoding)
-            for name in reference.unknown_files(path):
+            files = reference_loader.read_dir(path, encoding)
+            for name in reference_loader.unknown_files(path):
                 click.echo(f"ignored {name}: not a reference dataset's file name", err=True)
         with click.progressbar(length=sum(len(f.rows) for f in files), label="checking rows", file=sys.stderr) as bar:
-            summaries = reference.load_files("cli", files, progress=bar.update)
-    except reference.InvalidRows as exc:
+            summaries = reference_loader.load_files("cli", files, progress=bar.update)
+    except reference_loader.InvalidRows as exc:
         db.session.rollback()
         for error in exc.errors:
             click.echo(str(error))
         click.echo(exc.message)
         sys.exit(1)
-    except reference.BadFile as exc:
+    except reference_loader.BadFile as exc:
         db.session.rollback()
         raise click.ClickException(str(exc))
     except DomainError as exc:

@@ -1,6 +1,6 @@
 """Reference data pages: `/reference/` lists the figures in force on a date, one dataset at a time, narrowed by
 region, for every logged-in institution user; admins load a dataset's CSV file through the same service as
-the CLI and the API (finplat.valuation.reference.load_csv), and a refused file's rows are listed on the page
+the CLI and the API (finplat.valuation.reference_loader.load_csv), and a refused file's rows are listed on the page
 with their row number, column and message."""
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +15,7 @@ from finplat import cob
 from finplat.auth.permissions import require
 from finplat.auth.roles import ROLE_INSTITUTION_KIND
 from finplat.errors import DomainError
-from finplat.valuation import reference
+from finplat.valuation import reference, reference_loader
 from finplat.valuation.reference_schemas import ANY, INCOME_KINDS, LAND_USES, RIGHT_KINDS, STRUCTURES
 from finplat.web.forms import REGISTRY_LABELS, Form, chinese, show_errors
 from finplat.web.paging import page_of
@@ -136,8 +136,8 @@ def upload(name):
         return _index(name, upload_form=form, status=422)
     upload_file = form.file.data
     try:
-        summary = reference.load_csv(current_user, name, upload_file.read(), file_name=_file_name(upload_file, name))
-    except reference.InvalidRows as exc:
+        summary = reference_loader.load_csv(current_user, name, upload_file.read(), file_name=_file_name(upload_file, name))
+    except reference_loader.InvalidRows as exc:
         return _index(name, upload_form=form, row_errors=exc.errors, status=show_errors(form, exc))
     except DomainError as exc:
         return _index(name, upload_form=form, status=show_errors(form, exc))

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from finplat.audit import AuditRecord
 from finplat.errors import RuleViolation
 from finplat.registry.identity import uscc_check_char
-from finplat.valuation import reference
+from finplat.valuation import reference, reference_loader
 from finplat.valuation.models import CapitalisationRate, CollectiveNetAssets, LandPrice, NetIncome, ReplacementCost
 
 API = "/api/v1"
@@ -45,7 +45,7 @@ def rate(region="370100", kind="land_management", figure="0.05", day="2026-01-01
 # --- lookups
 
 def test_region_falls_back_to_city_then_province(db):
-    reference.load("test", "capitalisation_rates", [
+    reference_loader.load("test", "capitalisation_rates", [
         rate("370000", figure="0.07"), rate("370100", figure="0.05"), rate("370112", figure="0.045")])
     day = date(2026, 6, 1)
     assert reference.capitalisation_rate("370112", "land_management", day).rate == Decimal("0.045")  # its own
@@ -59,7 +59,7 @@ def test_region_falls_back_to_city_then_province(db):
 
 
 def test_a_newer_figure_takes_over_on_its_date_not_before(db):
-    reference.load("test", "capitalisation_rates", [
+    reference_loader.load("test", "capitalisation_rates", [
         rate("370000", figure="0.07", day="2025-01-01"),
         rate("370100", figure="0.05", day="2026-01-01"), rate("370100", figure="0.055", day="2027-01-01"),
         rate("370112", figure="0.045", day="2027-06-01")])
@@ -79,7 +79,7 @@ def test_a_newer_figure_takes_over_on_its_date_not_before(db):
 
 
 def test_land_price_grade_falls_back_to_star_within_each_region_level(db):
-    reference.load("test", "land_prices", [
+    reference_loader.load("test", "land_prices", [
         price(grade="1", figure="690"), price(grade="2", figure="560"), price(grade="*", figure="380"),
         price(region="370112", grade="*", figure="400", use="warehouse"),
         price(region="370100", grade="2", figure="520", use="warehouse"),
@@ -100,7 +100,7 @@ def test_land_price_grade_falls_back_to_star_within_each_region_level(db):
 
 
 def test_net_income_item_falls_back_to_star(db):
-    reference.load("test", "net_incomes", [
+    reference_loader.load("test", "net_incomes", [
         {"region_code": "370100", "right_kind": "land_management", "item": "wheat", "income_per_mu": "1350",
          "effective_date": "2026-01-01"},
         {"region_code": "370100", "right_kind": "land_management", "item": "*", "income_per_mu": "1000",
@@ -117,7 +117,7 @@ def test_net_income_item_falls_back_to_star(db):
 
 
 def test_replacement_cost_and_collective_net_assets(db, make_party):
-    reference.load("test", "replacement_costs", [
+    reference_loader.load("test", "replacement_costs", [
         {"region_code": "370300", "structure": "brick_concrete", "cost_per_m2": "1650", "effective_date": "2026-01-01"},
         {"region_code": "370300", "structure": "brick_concrete", "cost_per_m2": "1700", "effective_date": "2027-01-01"}])
     assert reference.replacement_cost("370303", "brick_concrete", date(2026, 11, 23)).cost_per_m2 == Decimal("1650.00")
@@ -126,7 +126,7 @@ def test_replacement_cost_and_collective_net_assets(db, make_party):
     assert reference.replacement_cost("370303", None, date(2027, 1, 1)) is None
 
     collective, other = make_party("collective"), make_party("collective")
-    reference.load("test", "collective_net_assets", [
+    reference_loader.load("test", "collective_net_assets", [
         {"collective_uscc": collective.uscc, "net_assets": "1200000", "effective_date": "2025-12-31"},
         {"collective_uscc": collective.uscc.lower(), "net_assets": "1350000.50", "effective_date": "2026-12-31"}])
     assert reference.collective_net_assets(collective.id, date(2025, 12, 30)) is None
@@ -139,7 +139,7 @@ def test_replacement_cost_and_collective_net_assets(db, make_party):
 # --- the loader
 
 def test_a_load_writes_every_row_and_one_audit_record(db):
-    summary = reference.load("test", "land_prices", [price(grade="1", figure="690.5"), price(grade="2"),
+    summary = reference_loader.load("test", "land_prices", [price(grade="1", figure="690.5"), price(grade="2"),
                                                      price(grade="*", figure="380", source="济南市自然资源和规划局")])
     assert summary.as_dict() == {"dataset": "land_prices", "rows": 3, "loaded": 3, "unchanged": 0}
     rows = db.session.execute(select(LandPrice).order_by(LandPrice.grade)).scalars().all()
@@ -156,8 +156,8 @@ def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(db):
     rows = [price(grade="1"), price(grade="2", figure="0"), price(grade="3", figure="1.234"),
             price(grade="4", region="3701", use="farm", day="2026/1/1"), price(grade="5", extra="x"),
             {"use": "industrial", "grade": "6", "price_per_m2": "300"}]
-    with pytest.raises(reference.InvalidRows) as caught:
-        reference.load("test", "land_prices", rows)
+    with pytest.raises(reference_loader.InvalidRows) as caught:
+        reference_loader.load("test", "land_prices", rows)
     exc = caught.value
     assert exc.status == 422 and exc.message == "5 row(s) have errors: nothing written"
     assert exc.fields == {"rows": {
@@ -177,62 +177,62 @@ def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(db):
 def test_rates_are_strictly_between_0_and_1_with_up_to_8_decimals(db):
     bad = {"0": "must be more than 0 and less than 1", "1": "must be more than 0 and less than 1",
            "1.5": "must be between 0 and 1", "0.123456789": "at most 8 decimal places", "-0.05": "must be between 0 and 1"}
-    with pytest.raises(reference.InvalidRows) as caught:
-        reference.load("test", "capitalisation_rates", [rate(figure=f) for f in bad] + [rate(kind="house", figure="0.06125")])
+    with pytest.raises(reference_loader.InvalidRows) as caught:
+        reference_loader.load("test", "capitalisation_rates", [rate(figure=f) for f in bad] + [rate(kind="house", figure="0.06125")])
     assert caught.value.fields["rows"] == {str(i): {"rate": [m]} for i, m in enumerate(bad.values())}
-    reference.load("test", "capitalisation_rates", [rate(figure="0.12345678"), rate(kind="collective_shares")])
+    reference_loader.load("test", "capitalisation_rates", [rate(figure="0.12345678"), rate(kind="collective_shares")])
     assert db.session.execute(select(CapitalisationRate.rate).order_by(CapitalisationRate.rate)).scalars().all() == [
         Decimal("0.05"), Decimal("0.12345678")]
 
 
 def test_kinds_structures_and_net_assets_are_checked(db):
-    with pytest.raises(reference.InvalidRows) as caught:
-        reference.load("test", "net_incomes", [
+    with pytest.raises(reference_loader.InvalidRows) as caught:
+        reference_loader.load("test", "net_incomes", [
             {"region_code": "370100", "right_kind": "house", "item": "*", "income_per_mu": "1", "effective_date": "2026-01-01"},
             {"region_code": "370100", "right_kind": "forest", "item": " ", "income_per_mu": "1", "effective_date": "2026-01-01"}])
     assert caught.value.fields["rows"] == {
         "0": {"right_kind": ["must be one of land_management, forest, water_facility"]},
         "1": {"item": ["Length must be between 1 and 50."]}}
-    with pytest.raises(reference.InvalidRows) as caught:
-        reference.load("test", "replacement_costs", [
+    with pytest.raises(reference_loader.InvalidRows) as caught:
+        reference_loader.load("test", "replacement_costs", [
             {"region_code": "370100", "structure": "mud", "cost_per_m2": "900", "effective_date": "2026-01-01"}])
     assert caught.value.fields["rows"]["0"]["structure"] == [
         "must be one of reinforced_concrete, brick_concrete, brick_wood, simple"]
     with pytest.raises(RuleViolation) as caught:
-        reference.load("test", "lpr_rates", [])
+        reference_loader.load("test", "lpr_rates", [])
     assert caught.value.fields == {"dataset": ["unknown dataset lpr_rates: one of land_prices, net_incomes, "
                                                "capitalisation_rates, replacement_costs, collective_net_assets"]}
 
 
 def test_reloading_the_same_figures_changes_nothing(db):
     rows = [price(grade="1", figure="690"), price(grade="2")]
-    reference.load("test", "land_prices", rows)
-    again = reference.load("test", "land_prices", [price(grade="1", figure="690.00", source="重复导入"), price(grade="2"),
+    reference_loader.load("test", "land_prices", rows)
+    again = reference_loader.load("test", "land_prices", [price(grade="1", figure="690.00", source="重复导入"), price(grade="2"),
                                                    price(grade="3", figure="430")])
     assert again.as_dict() == {"dataset": "land_prices", "rows": 3, "loaded": 1, "unchanged": 2}
     assert count(db, LandPrice) == 3 and len(audits(db)) == 2
-    unchanged = reference.load("test", "land_prices", rows)
+    unchanged = reference_loader.load("test", "land_prices", rows)
     assert (unchanged.loaded, unchanged.unchanged) == (0, 2)
     assert count(db, LandPrice) == 3 and len(audits(db)) == 2  # nothing changed, nothing to audit
     assert db.session.execute(select(LandPrice.source).where(LandPrice.grade == "1")).scalar_one() is None
 
 
 def test_a_published_figure_is_never_edited_a_new_date_is_loaded_instead(db):
-    reference.load("test", "capitalisation_rates", [rate(figure="0.05")])
-    with pytest.raises(reference.InvalidRows) as caught:
-        reference.load("test", "capitalisation_rates", [rate(kind="forest", figure="0.06"), rate(figure="0.055")])
+    reference_loader.load("test", "capitalisation_rates", [rate(figure="0.05")])
+    with pytest.raises(reference_loader.InvalidRows) as caught:
+        reference_loader.load("test", "capitalisation_rates", [rate(kind="forest", figure="0.06"), rate(figure="0.055")])
     assert caught.value.fields == {"rows": {"1": {"rate": [
         "0.05000000 is already published for 2026-01-01: a published figure is not changed; give the new figure "
         "a later effective date"]}}}
     assert count(db, CapitalisationRate) == 1 and len(audits(db)) == 1  # the good forest row was not written
-    reference.load("test", "capitalisation_rates", [rate(figure="0.055", day="2026-07-01")])
+    reference_loader.load("test", "capitalisation_rates", [rate(figure="0.055", day="2026-07-01")])
     assert [r.rate for r in db.session.execute(select(CapitalisationRate).order_by(
         CapitalisationRate.effective_date)).scalars()] == [Decimal("0.05"), Decimal("0.055")]
 
 
 def test_a_key_and_date_given_twice_in_one_load_names_both_rows(db):
-    with pytest.raises(reference.InvalidRows) as caught:
-        reference.load("test", "land_prices", [price(), price(grade="1"), price(figure="560.00")], numbers=[2, 3, 4])
+    with pytest.raises(reference_loader.InvalidRows) as caught:
+        reference_loader.load("test", "land_prices", [price(), price(grade="1"), price(figure="560.00")], numbers=[2, 3, 4])
     assert caught.value.fields == {"rows": {"2": {"price_per_m2": ["also on row 4"]},
                                             "4": {"price_per_m2": ["also on row 2"]}}}
     assert count(db, LandPrice) == 0
@@ -241,8 +241,8 @@ def test_a_key_and_date_given_twice_in_one_load_names_both_rows(db):
 def test_collectives_are_named_by_a_registered_collectives_credit_code(db, make_party):
     collective, enterprise = make_party("collective"), make_party("enterprise")
     bad_check = collective.uscc[:-1] + ("0" if collective.uscc[-1] != "0" else "1")
-    with pytest.raises(reference.InvalidRows) as caught:
-        reference.load("test", "collective_net_assets", [
+    with pytest.raises(reference_loader.InvalidRows) as caught:
+        reference_loader.load("test", "collective_net_assets", [
             {"collective_uscc": collective.uscc, "net_assets": "0", "effective_date": "2026-01-01"},
             {"collective_uscc": enterprise.uscc, "net_assets": "10", "effective_date": "2026-01-01"},
             {"collective_uscc": UNREGISTERED, "net_assets": "10", "effective_date": "2026-01-01"},
@@ -254,14 +254,14 @@ def test_collectives_are_named_by_a_registered_collectives_credit_code(db, make_
     assert fields["3"]["collective_uscc"][0].startswith("check character should be")
     assert fields["4"] == {"net_assets": ["must be between 0 and 9999999999999999.99"]}
     assert "0" not in fields and count(db, CollectiveNetAssets) == 0
-    summary = reference.load("test", "collective_net_assets", [
+    summary = reference_loader.load("test", "collective_net_assets", [
         {"collective_uscc": f" {collective.uscc.lower()} ", "net_assets": "0", "effective_date": "2026-01-01"}])
     assert summary.loaded == 1
     assert db.session.execute(select(CollectiveNetAssets.collective_id)).scalar_one() == collective.id
 
 
 def test_in_force_lists_the_latest_row_of_each_key_and_narrows_by_region(db):
-    reference.load("test", "capitalisation_rates", [
+    reference_loader.load("test", "capitalisation_rates", [
         rate("370000", figure="0.07"), rate("370100", figure="0.05"), rate("370100", figure="0.055", day="2027-01-01"),
         rate("370112", figure="0.045"), rate("370300", figure="0.0525"), rate("370100", "forest", "0.06")])
 
@@ -291,7 +291,7 @@ def test_concurrent_loads_of_the_same_rows_write_them_once(app, committed_db):
         with app.app_context():
             try:
                 barrier.wait()
-                results.append(reference.load("test", "land_prices", rows).as_dict())
+                results.append(reference_loader.load("test", "land_prices", rows).as_dict())
             except Exception as exc:  # reported by the assertion below
                 results.append(exc)
             finally:
@@ -423,7 +423,7 @@ def test_cli_usage_errors(cli, db, tmp_path):
 
 def test_cli_show_prints_the_figures_in_force(cli, db):
     cli("load", "--sample")
-    reference.load("test", "capitalisation_rates", [rate("370100", figure="0.045", day="2027-01-01")])
+    reference_loader.load("test", "capitalisation_rates", [rate("370100", figure="0.045", day="2027-01-01")])
     r = cli("show", "capitalisation_rates", "--region-code", "370112")
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
@@ -445,7 +445,7 @@ def headers(make_user, make_party, auth_header):
 
 
 def test_list_route_shows_the_figures_in_force_to_institution_users(client, db, headers):
-    reference.load("test", "land_prices", [price(grade="1", figure="690"), price(grade="1", figure="720", day="2027-01-01"),
+    reference_loader.load("test", "land_prices", [price(grade="1", figure="690"), price(grade="1", figure="720", day="2027-01-01"),
                                            price(region="370300", grade="1", figure="560")])
     header = headers("loan_officer")
     resp = client.get(f"{API}/reference/land_prices", headers=header)
@@ -464,7 +464,7 @@ def test_list_route_shows_the_figures_in_force_to_institution_users(client, db, 
 
 def test_list_route_of_collectives_net_assets_names_the_collective(client, db, headers, make_party):
     collective = make_party("collective", name="宅科村股份经济合作社", region_code="370112")
-    reference.load("test", "collective_net_assets", [
+    reference_loader.load("test", "collective_net_assets", [
         {"collective_uscc": collective.uscc, "net_assets": "1500000", "effective_date": "2026-01-01"}])
     body = client.get(f"{API}/reference/collective_net_assets?region_code=370100", headers=headers("guarantor")).get_json()
     (item,) = body["items"]
@@ -513,7 +513,7 @@ def test_load_errors_name_the_row_and_the_field(client, db, headers):
     assert error["fields"] == {"rows": {"3": {"rate": ["must be between 0 and 1"]}}}
     assert count(db, CapitalisationRate) == 0
 
-    reference.load("test", "capitalisation_rates", [rate()])
+    reference_loader.load("test", "capitalisation_rates", [rate()])
     rows = [rate(kind="forest"), rate(figure="0.06")]
     resp = client.post(f"{API}/admin/reference/capitalisation_rates", headers=header, json={"rows": rows})
     assert resp.status_code == 422

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 import finplat.valuation.reference as reference_module
+import finplat.valuation.reference_loader as loader_module
 from finplat.audit import AuditRecord
-from finplat.valuation import reference
+from finplat.valuation import reference, reference_loader
 from finplat.valuation.models import CapitalisationRate, LandPrice
 from finplat.web.forms import chinese
 from tests.conftest import csrf_token
@@ -27,7 +28,7 @@ def count(db, model) -> int:
 
 @pytest.fixture
 def sample(db):
-    reference.load_dir("test", reference.SAMPLE_DIR)
+    reference_loader.load_dir("test", reference.SAMPLE_DIR)
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_an_institution_user_reads_the_figures_in_force(client, db, sample, make
 
 def test_the_list_follows_the_date_and_pages(client, db, sample, make_user, login):
     login(make_user("appraiser"))
-    reference.load("test", "land_prices", [{"region_code": "370100", "use": "industrial", "grade": "1",
+    reference_loader.load("test", "land_prices", [{"region_code": "370100", "use": "industrial", "grade": "1",
                                             "price_per_m2": "720", "effective_date": "2027-01-01"}])
     today = page(client.get("/reference/?region_code=370112"))
     assert "690.00" in today.text and "720.00" not in today.text
@@ -121,7 +122,7 @@ def test_admin_uploads_a_csv_file(as_admin, db):
 
 
 def test_a_refused_upload_lists_every_bad_row_in_chinese_and_writes_nothing(as_admin, db):
-    reference.load("test", "land_prices", [{"region_code": "370100", "use": "industrial", "grade": "1",
+    reference_loader.load("test", "land_prices", [{"region_code": "370100", "use": "industrial", "grade": "1",
                                             "price_per_m2": "690", "effective_date": "2026-01-01"}])
     content = (HEADER + "370100,industrial,2,560,2026-01-01,\n"
                "370100,farm,2,560,2026-01-01,\n"
@@ -183,7 +184,7 @@ def test_the_upload_form_says_what_a_file_holds(as_admin, db):
 # --- every message of the loader and its schemas reads in Chinese
 
 def _messages():
-    """The messages reference.py writes out: those of its errors (BadFile, field_error, InvalidRows) and of
+    """The messages reference.py and reference_loader.py write out: those of its errors (BadFile, field_error, InvalidRows) and of
     each RowError, each {placeholder} filled with "1"."""
     def sample(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -193,8 +194,8 @@ def _messages():
         return None
 
     found = set()
-    tree = ast.parse(Path(reference_module.__file__).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
+    trees = [ast.parse(Path(m.__file__).read_text(encoding="utf-8")) for m in (reference_module, loader_module)]
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             if node.func.id in ("BadFile", "RuleViolation") and node.args:
                 found.add(sample(node.args[0]))
@@ -202,7 +203,7 @@ def _messages():
                 found.add(sample(node.args[1]))
             elif node.func.id == "RowError" and len(node.args) >= 3:
                 found.add(sample(node.args[2]))
-    found.add(reference.InvalidRows([reference.RowError(1, "rate", "x")]).message)
+    found.add(reference_loader.InvalidRows([reference_loader.RowError(1, "rate", "x")]).message)
     found.discard(None)
     return sorted(found)
 
