@@ -320,13 +320,17 @@ def _right_page(right_id, consent=None, freeze=None, unfreeze=None, withdraw=Non
         for key in ("from_holder_id", "to_holder_id") if isinstance(e.details.get(key), int)}
     names = dict(db.session.execute(visible(Party, actor).where(Party.id.in_(party_ids))
                                     .with_only_columns(Party.id, Party.name)).all()) if party_ids else {}
+    from finplat.valuation import service as valuation_service
+    from finplat.web.forms import VALUATION_LABELS
+    valuations = db.session.execute(valuation_service.search(actor, right_id=right.id).limit(20)).scalars().all()
     return render_template(
         "registry/right.html", right=right, liens=liens, events=events, writer=writer, names=names,
         consent_form=_consent_form(right, consent), freeze_form=freeze or FreezeForm(prefix="freeze"),
         unfreeze_form=unfreeze or UnfreezeForm(prefix="unfreeze"),
         withdraw_form=withdraw or WithdrawForm(prefix="withdraw"),
         transfer_form=transfer or RightTransferForm(prefix="transfer"),
-        missing=right_service.missing_consents(right), labels=_labels(), mask=mask), status
+        missing=right_service.missing_consents(right), labels=_labels(), mask=mask, valuations=valuations,
+        valuation_labels=VALUATION_LABELS), status
 
 
 @bp.route("/rights/<int:right_id>")

@@ -75,6 +75,20 @@ REGISTRY_LABELS = {
     "other": "其他",
 }
 
+# Valuation words: methods, statuses, input sources, structures (finplat.valuation).
+VALUATION_LABELS = {
+    "income_capitalisation": "收益还原法", "land_price_coefficient": "基准地价系数修正法", "cost": "成本法",
+    "market_comparison": "市场比较法", "share_nav": "股权净资产法",
+    "draft": "草稿", "certified": "已认证", "superseded": "已被取代", "expired": "已过期",
+    "appraiser": "评估师填写", "registry": "登记簿", "reference": "参考数据", "default": "默认值",
+    "reinforced_concrete": "钢筋混凝土", "brick_concrete": "砖混", "brick_wood": "砖木", "simple": "简易",
+    "collective_shares": "集体资产股权", "homestead": "宅基地",
+}
+
+
+def _valuation_word(word: str) -> str:
+    return VALUATION_LABELS.get(word, REGISTRY_LABELS.get(word, word))
+
 
 def _label(word: str) -> str:
     return REGISTRY_LABELS.get(word, word)
@@ -114,6 +128,59 @@ _MESSAGES = [
     (r"close of business is already running", "日终处理正在运行，请稍后再试"),
     (r"the open date moved to (\S+) while (\S+) was being closed", lambda m: f"关账 {m[2]} 期间营业日已变为 {m[1]}，请刷新后重试"),
     (r"COB step (\S+) failed on (\S+): (.*)", lambda m: f"日终步骤 {m[1]} 在 {m[2]} 失败：{m[3]}。已完成的步骤不会重复，排除故障后可重新执行"),
+    # Valuation (finplat/valuation/service.py, derivation.py, methods.py, method_schemas.py). Before the
+    # registry's patterns, whose "must be (\S+) (\S+)" would read "must be a list".
+    (r"a (\w+) collateral is valued by (.+)", lambda m: f"{_valuation_word(m[1])}只能采用"
+     + "或".join(_valuation_word(k.strip()) for k in m[2].split(",")) + "评估"),
+    (r"agency (.+) holds no appraisal certification", lambda m: f"评估机构{m[1]}没有评估资质证书，不能认证"),
+    (r"agency (.+)'s certification expired on (\S+)", lambda m: f"评估机构{m[1]}的资质已于 {m[2]} 到期，不能认证"),
+    (r"only an appraiser of the agency that made the valuation may certify it",
+     "只有出具该评估的评估机构的评估师可以认证"),
+    (r"right \d+ is (\w+): it cannot be valued", lambda m: f"该产权{_label(m[1])}，不能评估"),
+    (r"right \d+ is (\w+): its valuation cannot be certified", lambda m: f"该产权{_label(m[1])}，其评估不能认证"),
+    (r"shareholding \d+ holds no shares", "该股权持股数为 0，不能评估"),
+    (r"valuation \d+ is (\w+): only a draft can be certified",
+     lambda m: f"该评估{_valuation_word(m[1])}：只有草稿可以认证"),
+    (r"must not exceed the right's remaining term, (\S+) years", lambda m: f"不能超过产权的剩余期限 {m[1]} 年"),
+    (r"give it: it cannot be derived", "无法从登记簿或参考数据得出，请填写"),
+    (r"give it: a share's dividends are not in the reference data", "参考数据中没有股权分红收益，请填写"),
+    (r"give it: the right has no term to run", "该产权未登记期限，请填写"),
+    (r"the right's term has run out", "该产权的期限已届满"),
+    (r"no net income per mu in force for (\w+) (.+) in region (\d+)",
+     lambda m: f"行政区划 {m[3]} 没有现行有效的{_label(m[1])}"
+     + ("" if m[2] == "*" else f"（{m[2]}）") + "亩均年净收益参考数据，请填写年净收益"),
+    (r"no capitalisation rate in force for (\w+) in region (\d+)",
+     lambda m: f"行政区划 {m[2]} 没有现行有效的{_valuation_word(m[1])}还原率参考数据，请填写还原率"),
+    (r"no benchmark land price in force for (\S+) grade (.+) in region (\d+)",
+     lambda m: f"行政区划 {m[3]} 没有现行有效的{_label(m[1])}用地"
+     + ("" if m[2] == "*" else f"（{m[2]} 级）") + "基准地价参考数据，请填写基准地价"),
+    (r"no maximum term for use (\S+)", lambda m: f"用途“{_label(m[1])}”没有规定的最高出让年限，请填写"),
+    (r"no replacement cost in force for (\S+) in region (\d+)",
+     lambda m: f"行政区划 {m[2]} 没有现行有效的{_valuation_word(m[1])}结构重置成本参考数据，请填写重置单价"),
+    (r"no homestead land price in force in region (\d+)",
+     lambda m: f"行政区划 {m[1]} 没有现行有效的宅基地基准地价参考数据，请填写土地价值"),
+    (r"give at least three comparable transactions", "请填写至少三个可比交易实例"),
+    (r"no net assets of the collective in force", "没有该村集体经济组织现行有效的净资产数据，请填写净资产"),
+    (r"required", "必填"),
+    (r"must be a whole number", "须为整数"),
+    (r"must be a decimal number", "须为数字"),
+    (r"must be greater than 0", "须大于 0"),
+    (r"must not be negative", "不能为负数"),
+    (r"must be a list", "须为列表"),
+    (r"must sum to more than -1", "各项修正系数之和须大于 -1"),
+    (r"must not exceed max_years", "不能超过该用途的最高出让年限"),
+    (r"unknown structure; one of: .*", "房屋结构须为钢筋混凝土、砖混、砖木或简易"),
+    (r"must have a price, an area and factors", "须有价格、面积和修正系数"),
+    (r"at least three comparables", "至少需要三个可比实例"),
+    (r"must not exceed total_shares", "不能超过总股数"),
+    (r"gives a value too large to record", "得出的价值过大，无法记录：请核对"),
+    (r"unknown method; one of: .*", "不认识的评估方法"),
+    (r"unknown input", "该评估方法不使用此项"),
+    (r"Longer than maximum length (\d+)\.", lambda m: f"最多 {m[1]} 个"),
+    (r"Not a valid list\.", "须为列表"),
+    (r"Not a valid mapping type\.", "格式不正确"),
+    (r"the form expired or did not come from this site: reload and retry",
+     "表单已过期或不是从本站提交的：请刷新页面后重试"),
     # The registry's services (party_service, right_service, right_rules, share_service, identity).
     (r"must be 18 characters, not (\d+)", lambda m: f"须为 18 位，现为 {m[1]} 位"),
     (r"must be 17 digits and a digit or X", "前 17 位须为数字，最后一位为数字或 X"),
