@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from sqlalchemy import create_engine, text
+from scratch_db import scratch_database
 
 HEADER = ["contractor_code", "holder_name", "id_number", "phone", "region_code", "township", "village",
           "collective_uscc", "collective_name", "certificate_no", "kind", "area", "area_unit", "land_class", "crop",
@@ -54,16 +54,7 @@ def generate(path: str, n: int, seed: int = 3) -> int:
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    os.environ.setdefault("FINPLAT_INSTANCE_PATH", tempfile.mkdtemp(prefix="finplat-bench-"))
-    made = None
-    if not os.environ.get("FINPLAT_DATABASE_URL"):
-        server = os.environ.get("FINPLAT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-        made = f"finplat_bench_import_{os.getpid()}"
-        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{made}"'))
-        os.environ["FINPLAT_DATABASE_URL"] = f"{server}/{made}"
-    try:
+    with scratch_database("import", reuse=True):
         from finplat import create_app
         from finplat.cli import init_db
         app = create_app()
@@ -86,11 +77,6 @@ def main():
                       f"({app.extensions['sqlalchemy'].engines[None].url.get_backend_name()})")
                 from finplat.extensions import db
                 db.engine.dispose()
-    finally:
-        if made:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)'))
-
 
 if __name__ == "__main__":
     main()

@@ -8,13 +8,13 @@ SQL: 60 % land management, 10 % forest, 10 % construction land, 15 % houses, 5 %
 districts, each under a live mortgage securing a loan that an exposure source reports (outstanding = the
 secured amount, cap 0.70), so that the LTV pass runs over a million exposures too.
 """
-import os
 import sys
-import tempfile
 import time
 from decimal import Decimal
 
-from sqlalchemy import Numeric, create_engine, literal, select, text
+from sqlalchemy import Numeric, literal, select, text
+
+from scratch_db import scratch_database
 
 RIGHTS = """
 INSERT INTO rights (kind, certificate_no, holder_id, region_code, area, area_unit, term_start, term_end,
@@ -54,14 +54,7 @@ WHERE certificate_no LIKE 'BENCH-%'
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    os.environ.setdefault("FINPLAT_INSTANCE_PATH", tempfile.mkdtemp(prefix="finplat-bench-"))
-    server = os.environ.get("FINPLAT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-    made = f"finplat_bench_revalue_{os.getpid()}"
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{made}"'))
-    os.environ["FINPLAT_DATABASE_URL"] = f"{server}/{made}"
-    try:
+    with scratch_database("revalue"):
         from finplat import create_app
         from finplat.cli import init_db
         app = create_app()
@@ -69,9 +62,6 @@ def main():
             run(n, init_db)
             from finplat.extensions import db
             db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)'))
 
 
 def run(n, init_db):
