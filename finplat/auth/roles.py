@@ -14,6 +14,7 @@ ROLE_INSTITUTION_KIND = {
     "farmer": None,  # linked to their household, not to an institution
 }
 ROLES = tuple(ROLE_INSTITUTION_KIND)
+INSTITUTION_ROLES = tuple(role for role, kind in ROLE_INSTITUTION_KIND.items() if kind)  # every role but farmer
 
 ROLE_LABELS = {
     "registrar": "产权登记员", "appraiser": "评估师", "loan_officer": "信贷员", "bank_manager": "银行审批人",

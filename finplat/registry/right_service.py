@@ -47,9 +47,21 @@ def _contract_facts(right_id: int | None) -> dict | None:
         return None
     contract = db.session.get(Right, right_id)
     if contract is None:
-        return {"kind": None, "holder_kind": None, "holder_id": None, "status": None, "term_end": None}
+        return {"kind": None, "holder_kind": None, "holder_id": None, "status": None, "term_end": None,
+                "collective_id": None}
     return {"kind": contract.kind, "holder_kind": contract.holder.kind, "holder_id": contract.holder_id,
-            "status": contract.status, "term_end": contract.term_end}
+            "status": contract.status, "term_end": contract.term_end, "collective_id": contract.holder.collective_id}
+
+
+def _collective_of(right: Right, contract: dict | None) -> int | None:
+    """The collective a right's filings, consents and meetings come from: the one that let a transferee's land
+    (its contractor's), a household's own, a collective holder itself; None when the registry cannot tell (an
+    enterprise's construction land: the granting collective is not recorded)."""
+    if contract is not None:
+        return contract["collective_id"]
+    if right.holder.kind == "collective":
+        return right.holder_id
+    return right.holder.collective_id
 
 
 # --- registration
@@ -178,7 +190,7 @@ def record_consent(actor, right_id: int, data: dict) -> Consent:
         raise field_error("member_id", "no such household member")
     contract = _contract_facts(right.attributes.get("contract_right_id"))
     errors = right_rules.consent_party_errors(
-        data["kind"], party.kind, right.kind, party.id, right.holder.collective_id, holder_id=right.holder_id,
+        data["kind"], party.kind, right.kind, party.id, _collective_of(right, contract), holder_id=right.holder_id,
         contractor_id=contract["holder_id"] if contract else None, member_id=data.get("member_id"),
         member_household_id=member.household_id if member else None)
     if data["signed_on"] > cob.open_date():
@@ -271,6 +283,9 @@ def transfer(actor, right_id: int, data: dict) -> Right:
     errors = right_rules.holder_errors(right.kind, holder.kind)
     if errors:
         raise invalid_fields({"to_holder_id": errors["holder_id"]})
+    if right.kind == "land_management" and holder_is_contractor(right) and holder.kind != "household":
+        raise field_error("to_holder_id", "a contracted right passes only to a household: a transferee registers "
+                                          "its own right naming this one as its contract")
     before = right.holder_id
     right.holder_id = holder.id
     events.record(right, "transferred", actor, status_before=right.status,

@@ -1,6 +1,7 @@
 """Valuation routes (API.md "Valuation"): preview, request, certify, read, batch revaluation."""
 from finplat.api_base import Blueprint, page_schema, paginate
 from finplat.auth.permissions import current_actor, require
+from finplat.auth.roles import INSTITUTION_ROLES
 from finplat.valuation import revaluation, service
 from finplat.valuation.schemas import (PreviewIn, PreviewSchema, RevaluationSummarySchema, ValuationFilter,
                                         ValuationIn, ValuationSchema)
@@ -9,7 +10,7 @@ blp = Blueprint("valuation_api", __name__, description="Valuation")
 
 
 @blp.route("/valuations/preview", methods=["POST"])
-@require()
+@require(*INSTITUTION_ROLES)
 @blp.arguments(PreviewIn)
 @blp.response(200, PreviewSchema)
 def preview(data):

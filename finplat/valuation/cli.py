@@ -16,5 +16,5 @@ def revalue_command():
     from finplat.valuation.revaluation import revalue
     summary = revalue("cli")
     click.echo(f"{summary['business_date']}: {summary['rights_revalued']} right(s) revalued, "
-               f"{summary['rights_without_reference']} without reference data, "
+               f"{summary['rights_not_revalued']} not (reference data missing or term run out), "
                f"{summary['ltv_breaches']} LTV breach(es) raised")

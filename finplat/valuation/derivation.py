@@ -13,8 +13,9 @@ from decimal import ROUND_DOWN, Decimal
 from finplat.money import to_fen
 from finplat.registry.right_rules import TERM_LIMITS
 from finplat.valuation import reference
+from finplat.valuation.methods import CONTEXT
 
-M2_PER_MU = Decimal(10000) / Decimal(15)  # 1 mu = 666.67 m2
+M2_PER_MU = CONTEXT.divide(Decimal(10000), Decimal(15))  # 1 mu = 666.67 m2, at the methods' precision
 DAYS_PER_YEAR = Decimal("365.25")
 
 # The methods each kind of collateral may be valued by (DESIGN.md §3.3); market comparison fits any right.
@@ -53,23 +54,28 @@ class Derived:
     missing: dict
 
 
+def years_left(term_end: date, day: date) -> Decimal:
+    """Years from `day` to the end of the term, unrounded (days / 365.25), never below 0."""
+    return max(Decimal(0), Decimal((term_end - day).days) / DAYS_PER_YEAR)
+
+
 def remaining_years(term_end: date | None, day: date) -> Decimal | None:
     """Years from `day` to the end of the term, to two decimals, rounded down (a right never gains days)."""
     if term_end is None:
         return None
-    return max(Decimal(0), Decimal((term_end - day).days) / DAYS_PER_YEAR).quantize(Decimal("0.01"), ROUND_DOWN)
+    return years_left(term_end, day).quantize(Decimal("0.01"), ROUND_DOWN)
 
 
 def area_in_mu(collateral: Collateral) -> Decimal | None:
     if collateral.area is None:
         return None
-    return collateral.area if collateral.area_unit == "mu" else collateral.area / M2_PER_MU
+    return collateral.area if collateral.area_unit == "mu" else CONTEXT.divide(collateral.area, M2_PER_MU)
 
 
 def area_in_m2(collateral: Collateral) -> Decimal | None:
     if collateral.area is None:
         return None
-    return collateral.area if collateral.area_unit == "m2" else collateral.area * M2_PER_MU
+    return collateral.area if collateral.area_unit == "m2" else CONTEXT.multiply(collateral.area, M2_PER_MU)
 
 
 def derive(method: str, collateral: Collateral, given: dict, day: date) -> Derived:
@@ -144,8 +150,8 @@ def _cost(out: Derived, c: Collateral, day: date):
     built = attrs.get("year_built")
     _put(out, "age_years", Decimal(max(0, day.year - built)) if built is not None else None, "registry")
     if c.kind == "house":
-        structure = attrs.get("structure")
-        _put(out, "structure", structure, "registry")
+        _put(out, "structure", attrs.get("structure"), "registry")
+        structure = out.inputs.get("structure")  # the appraiser's, when given: its cost goes with it
         _put(out, "floor_area", Decimal(attrs["floor_area"]) if attrs.get("floor_area") else None, "registry")
         _looked_up(out, "replacement_cost_per_m2", reference.replacement_cost(c.region_code, structure, day),
                    "cost_per_m2", why=f"no replacement cost in force for {structure} in region {c.region_code}")
@@ -156,11 +162,12 @@ def _cost(out: Derived, c: Collateral, day: date):
             _looked_up(out, "land_value", reference.land_price(c.region_code, "homestead", "*", day), "price_per_m2",
                        scale=homestead, why=f"no homestead land price in force in region {c.region_code}")
         return
-    # A water facility: its build cost spread over its area, a concrete work's service life, no land value.
+    # A water facility: its build cost spread over its area (unrounded: the product gives the cost back), a
+    # concrete work's service life, no land value.
     m2 = area_in_m2(c)
-    _put(out, "floor_area", to_fen(m2) if m2 else None, "registry")
+    _put(out, "floor_area", m2, "registry")
     cost = Decimal(attrs["build_cost"]) if attrs.get("build_cost") else None
-    _put(out, "replacement_cost_per_m2", to_fen(cost / m2) if cost and m2 else None, "registry")
+    _put(out, "replacement_cost_per_m2", CONTEXT.divide(cost, m2) if cost and m2 else None, "registry")
     _put(out, "structure", "reinforced_concrete", "default")
     _put(out, "land_value", Decimal("0.00"), "default")
 

@@ -2,7 +2,9 @@
 for whole counts) and returns a Result: the value, its low/high range and the formula's intermediate figures.
 
 Figures are computed at 34 significant digits in a context of their own, whatever the caller's context; only
-value, low and high are rounded, half-up to the fen. The range is the least and the greatest value over every
+value, low and high are rounded, half-up to the fen, after a snap to 30 significant digits: an exact half fen
+that arrives as 0.00499999... through an inexact quotient (a derived cost per m2) still rounds up, and no
+other figure is near enough a half fen for the snap to move it across. The range is the least and the greatest value over every
 combination of the method's sensitivities, each at -, 0 and +: the rate +/- 1 point where the method has a
 rate, and the income or price +/- 10 %. A combination whose rate would not be positive is left out. The
 middle combination is the value itself, so low <= value <= high.
@@ -23,6 +25,7 @@ CONTEXT = Context(prec=34, rounding=ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999
 RATE_STEP = Decimal("0.01")  # the rate sensitivity: one point, absolute
 PRICE_STEP = Decimal("0.10")  # the income or price sensitivity: ten per cent
 MIN_COMPARABLES = 3
+SNAP = Context(prec=30, rounding=ROUND_HALF_EVEN)
 MAX_VALUE = Decimal("9999999999999999.99")  # values are recorded as NUMERIC(18,2)
 
 
@@ -104,8 +107,12 @@ def _result(value_at, details: dict, price_input: str, rate=None, label=None) ->
     sensitivities = f"{label or price_input} +/-10%"
     if rate is not None:
         sensitivities += ", rate +/-0.01" if len(shifts) == 3 else ", rate +0.01"
-    return Result(to_fen(value_at(1, 0)), to_fen(min(values)), to_fen(max(values)),
+    return Result(_fen(value_at(1, 0)), _fen(min(values)), _fen(max(values)),
                   {**details, "sensitivities": sensitivities})
+
+
+def _fen(value: Decimal) -> Decimal:
+    return to_fen(SNAP.plus(value))
 
 
 def _discount(rate, years):
@@ -188,9 +195,12 @@ def cost(replacement_cost_per_m2, floor_area, structure, age_years, land_value) 
                "age_years": _not_negative(age_years), "land_value": _not_negative(land_value)})
     life = SERVICE_LIFE[structure]
     depreciation_rate = min((1 - life.residual) * age_years / life.years, 1 - life.residual)
+    # (N - min((1 - R) t, (1 - R) N)) / N is 1 - d with the one division last, so that an exact figure stays
+    # exact (1 - 10/60 is no finite decimal; 50/60 of a cost may still be an exact half fen).
+    kept = life.years - min((1 - life.residual) * age_years, (1 - life.residual) * life.years)
 
     def value_at(scale, shift):
-        return replacement_cost_per_m2 * scale * floor_area * (1 - depreciation_rate) + land_value
+        return replacement_cost_per_m2 * scale * floor_area * kept / life.years + land_value
 
     replacement_value = replacement_cost_per_m2 * floor_area
     return _result(value_at, {

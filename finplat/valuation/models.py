@@ -103,6 +103,8 @@ class Valuation(db.Model):
         CheckConstraint(_in("method", METHODS), name="method"),
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint("(right_id IS NULL) <> (shareholding_id IS NULL)", name="one_collateral"),
+        CheckConstraint("(shareholding_id IS NULL) = (shares IS NULL) AND (shares IS NULL OR shares > 0)",
+                        name="shares"),
         CheckConstraint("low <= value AND value <= high", name="range"),
         CheckConstraint("status = 'draft' OR (certified_by_id IS NOT NULL AND valid_until IS NOT NULL)",
                         name="certified"),
@@ -117,6 +119,7 @@ class Valuation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     right_id: Mapped[int | None] = mapped_column(ForeignKey("rights.id"))
     shareholding_id: Mapped[int | None] = mapped_column(ForeignKey("shareholdings.id"))
+    shares: Mapped[int | None] = mapped_column()  # of a shareholding: the shares valued
     method: Mapped[str] = mapped_column(String(32))
     inputs: Mapped[dict] = mapped_column(JSON)  # every input the method used, as served
     input_sources: Mapped[dict] = mapped_column(JSON)  # input -> appraiser | registry | reference

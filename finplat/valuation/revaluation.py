@@ -17,7 +17,7 @@ certified value per share.
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Numeric, and_, case, func, literal, select, text, union_all
+from sqlalchemy import and_, case, delete, func, literal, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
 from finplat import cob
@@ -32,8 +32,9 @@ _exposure_sources = []
 
 
 def exposure_source(fn):
-    """Register `fn(day) -> SELECT (secures_type, secures_id, exposure, cap)`: what a domain lends."""
-    _exposure_sources.append(fn)
+    """Register `fn(day) -> SELECT (secures_type, secures_id, exposure, cap)`: what a domain lends (once)."""
+    if fn not in _exposure_sources:
+        _exposure_sources.append(fn)
     return fn
 
 
@@ -44,11 +45,13 @@ def revalue(actor, day: date | None = None) -> dict:
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REVALUATION_LOCK})
-    in_scope = db.session.execute(select(func.count()).select_from(Right).where(_has_live_lien())).scalar_one()
-    revalued = _revalue_sql(day) if postgres else _revalue_rows(day)
+    # Values of the last run go: a right whose lien was released, whose term ran out or whose reference
+    # figures are gone must not lend an old value to an LTV.
+    db.session.execute(delete(IndicativeValue))
+    in_scope, revalued = _revalue_sql(day) if postgres else _revalue_rows(day)
     breaches = raise_ltv_alerts(day)
-    summary = {"business_date": day, "rights_revalued": revalued,
-               "rights_without_reference": in_scope - revalued, "ltv_breaches": breaches}
+    summary = {"business_date": day, "rights_revalued": revalued, "rights_not_revalued": in_scope - revalued,
+               "ltv_breaches": breaches}
     record(actor, "valuation.revalued", "revaluation", day.isoformat(), after=summary)
     db.session.commit()
     return summary
@@ -76,16 +79,17 @@ def indicative_value(right: Right, day: date) -> tuple[str, Decimal] | None:
         return None
 
 
-def _revalue_rows(day: date) -> int:
-    revalued = 0
+def _revalue_rows(day: date) -> tuple[int, int]:
+    in_scope = revalued = 0
     for right in db.session.execute(select(Right).where(_has_live_lien()).order_by(Right.id)).scalars():
+        in_scope += 1
         got = indicative_value(right, day)
         if got is None:
             continue
-        db.session.merge(IndicativeValue(right_id=right.id, method=got[0], value=got[1], computed_on=day))
+        db.session.add(IndicativeValue(right_id=right.id, method=got[0], value=got[1], computed_on=day))
         revalued += 1
     db.session.flush()
-    return revalued
+    return in_scope, revalued
 
 
 # --- PostgreSQL: one statement
@@ -164,48 +168,59 @@ v AS (
   SELECT id, kind,
     CASE
       WHEN kind IN ('land_management', 'forest') AND years > 0 THEN
-        round(round(income_per_mu * mu, 2) / rate * (1 - power(1 + rate, -years)), 2)
+        round(round(income_per_mu * mu, 2)::numeric(60, 30) * (1 - power((1 + rate)::numeric(40, 30), -years))
+              / rate, 2)
       WHEN kind = 'construction_land' AND years > 0 AND years <= max_term THEN
-        round(price * (1 - power(1 + rate, -years)) / (1 - power(1 + rate, -max_term)) * m2, 2)
+        round((price * m2)::numeric(60, 30) * (1 - power((1 + rate)::numeric(40, 30), -years))
+              / (1 - power((1 + rate)::numeric(40, 30), -max_term)), 2)
       WHEN kind = 'house' THEN
-        round(cost_per_m2 * floor_area * (1 - LEAST((1 - residual) * age / life, 1 - residual))
-              + CASE WHEN homestead_area IS NULL THEN 0 ELSE round(homestead_area * home_price, 2) END, 2)
+        round((cost_per_m2 * floor_area * (life - LEAST((1 - residual) * age, (1 - residual) * life)))::numeric(60, 30)
+              / life + CASE WHEN homestead_area IS NULL THEN 0 ELSE round(homestead_area * home_price, 2) END, 2)
       WHEN kind = 'water_facility' AND m2 > 0 THEN
-        round(round(build_cost / m2, 2) * round(m2, 2)
-              * (1 - LEAST((1 - {concrete.residual}) * age / {concrete.years}, 1 - {concrete.residual})), 2)
+        round((build_cost * ({concrete.years} - LEAST(age, {concrete.years})))::numeric(60, 30) / {concrete.years}, 2)
     END AS value
   FROM x
+),
+kept AS (
+  INSERT INTO indicative_values (right_id, method, value, computed_on)
+  SELECT id, CASE kind {" ".join(f"WHEN '{k}' THEN '{m}'" for k, m in derivation.DEFAULT_METHOD.items())} END,
+         value, CAST(:day AS date)
+  FROM v WHERE value IS NOT NULL AND value <= {methods.MAX_VALUE}
+  RETURNING 1
 )
-INSERT INTO indicative_values (right_id, method, value, computed_on)
-SELECT id, CASE kind {" ".join(f"WHEN '{k}' THEN '{m}'" for k, m in derivation.DEFAULT_METHOD.items())} END,
-       value, CAST(:day AS date)
-FROM v WHERE value IS NOT NULL
-ON CONFLICT (right_id) DO UPDATE
-  SET method = EXCLUDED.method, value = EXCLUDED.value, computed_on = EXCLUDED.computed_on
+SELECT (SELECT count(*) FROM v), (SELECT count(*) FROM kept)
 """
 
 
-def _revalue_sql(day: date) -> int:
-    return db.session.execute(text(_statement()), {"day": day}).rowcount
+def _revalue_sql(day: date) -> tuple[int, int]:
+    """(rights under a live lien, rights valued): one statement, so both counts see the same rights."""
+    return tuple(db.session.execute(text(_statement()), {"day": day}).one())
 
 
 # --- LTV
 
 def collateral_values():
     """A SELECT of (secures_type, secures_id, collateral_value): what the live liens of each exposure are
-    worth — a right at its indicative value, else its certified one; a pledge of shares at the certified
-    value per share times the shares pledged."""
+    worth. A mortgage gets its right's indicative value (else its certified one) less what the liens ranking
+    before it on the same right secure, never below 0; a pledge of shares gets the certified value per share
+    times the shares pledged."""
     certified_right = (select(Valuation.value).where(Valuation.right_id == Lien.right_id,
                                                      Valuation.status == "certified")
                        .correlate(Lien).scalar_subquery())
     right_value = func.coalesce(select(IndicativeValue.value).where(IndicativeValue.right_id == Lien.right_id)
                                 .correlate(Lien).scalar_subquery(), certified_right)
-    per_share = (select(Valuation.value / func.cast(Valuation.inputs["shares"].as_string(), Numeric(18, 0)))
+    per_share = (select(Valuation.value / Valuation.shares)
                  .where(Valuation.shareholding_id == Lien.shareholding_id, Valuation.status == "certified")
                  .correlate(Lien).scalar_subquery())
-    worth = case((Lien.right_id.is_not(None), right_value), else_=per_share * Lien.shares)
-    return (select(Lien.secures_type, Lien.secures_id, func.sum(func.coalesce(worth, 0)).label("collateral_value"))
-            .where(Lien.status == "live").group_by(Lien.secures_type, Lien.secures_id))
+    senior = func.sum(Lien.secured_amount).over(partition_by=Lien.right_id, order_by=(Lien.rank, Lien.id),
+                                                rows=(None, -1))
+    liens = select(Lien.secures_type, Lien.secures_id, Lien.right_id,
+                   func.coalesce(case((Lien.right_id.is_not(None), right_value), else_=per_share * Lien.shares), 0)
+                   .label("worth"), func.coalesce(senior, 0).label("senior")).where(Lien.status == "live").subquery()
+    left = liens.c.worth - liens.c.senior
+    available = case((liens.c.right_id.is_(None), liens.c.worth), (left > 0, left), else_=0)
+    return (select(liens.c.secures_type, liens.c.secures_id, func.sum(available).label("collateral_value"))
+            .group_by(liens.c.secures_type, liens.c.secures_id))
 
 
 def ltv_rows(day: date):

@@ -1,17 +1,9 @@
 """Valuations at the API edge (API.md "Valuation"). The inputs of each method are loaded by
 finplat.valuation.method_schemas inside the service, once the method is known."""
-from decimal import Decimal
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from finplat.api_base import ApiSchema, DecimalString, Id, PageArgs, Text
+from finplat.api_base import ApiSchema, Id, Money, PageArgs, Text
 from finplat.valuation.models import METHODS, STATUSES
-
-MAX_AMOUNT = Decimal("9999999999999999.99")
-
-
-def Amount(**kwargs):
-    return DecimalString(2, MAX_AMOUNT, **kwargs)
 
 
 class PreviewIn(ApiSchema):
@@ -20,9 +12,9 @@ class PreviewIn(ApiSchema):
 
 
 class PreviewSchema(Schema):
-    value = Amount()
-    low = Amount()
-    high = Amount()
+    value = Money()
+    low = Money()
+    high = Money()
     details = fields.Dict()
 
 
@@ -43,11 +35,12 @@ class ValuationSchema(Schema):
     id = fields.Integer()
     right_id = fields.Integer(allow_none=True)
     shareholding_id = fields.Integer(allow_none=True)
+    shares = fields.Integer(allow_none=True, metadata={"description": "of a shareholding: the shares valued"})
     method = fields.String()
     status = fields.String()
-    value = Amount()
-    low = Amount()
-    high = Amount()
+    value = Money()
+    low = Money()
+    high = Money()
     inputs = fields.Dict()
     input_sources = fields.Dict(metadata={"description": "input -> appraiser | registry | reference | default"})
     references = fields.List(fields.Dict(), metadata={"description": "the reference rows the inputs came from"})
@@ -73,6 +66,7 @@ class ValuationFilter(PageArgs):
 class RevaluationSummarySchema(Schema):
     business_date = fields.Date()
     rights_revalued = fields.Integer()
-    rights_without_reference = fields.Integer(metadata={"description": "rights under a live lien whose inputs "
-                                                                       "the reference data cannot supply"})
+    rights_not_revalued = fields.Integer(metadata={"description": "rights under a live lien left without an "
+                                                                  "indicative value: an input the reference data "
+                                                                  "cannot supply, or a term run out"})
     ltv_breaches = fields.Integer()

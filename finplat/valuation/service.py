@@ -1,10 +1,13 @@
 """Valuation records (DESIGN.md §3.3, API.md "Valuation"): preview, request, certify, expire.
 
-A valuation is requested by an appraiser for a right or a shareholding and computed at once from the
-appraiser's inputs plus what derivation fills in; it stays `draft` until an appraiser of the same agency
-certifies it, and only while that agency's certification is valid. A certified valuation is valid for 12
-months (through the day before the same date a year on); certifying a newer one supersedes the old in the
-same transaction, and the COB step `valuation.expiry` expires the lapsed ones.
+A valuation is requested by an appraiser of an appraisal agency for a right or a shareholding and computed at
+once from the appraiser's inputs plus what derivation fills in, as of the open business date (its valuation
+date, 评估基准日); it stays `draft` until an appraiser of the same agency certifies it, and only while that
+agency's certification is valid. Like an appraisal report, it is valid for 12 months from its valuation date
+(through the day before the same date a year on), however late it was certified: a draft past that is
+refused certification. Certifying supersedes the collateral's previous certified valuation in the same
+transaction, unless that one has the later valuation date (then the older draft is refused); the COB step
+`valuation.expiry` expires the lapsed ones.
 """
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,12 +21,13 @@ from finplat.auth.permissions import get_visible, visible
 from finplat.columns import utcnow
 from finplat.errors import Conflict, Forbidden, field_error, invalid_fields
 from finplat.extensions import db
+from finplat.registry import right_service
 from finplat.registry.models import Party, Right, ShareRegister, Shareholding
 from finplat.valuation import derivation, methods
-from finplat.valuation.method_schemas import INPUT_SCHEMAS
+from finplat.valuation.method_schemas import load_inputs
 from finplat.valuation.models import Valuation
 
-CLOSED_RIGHTS = ("disposed", "expired", "withdrawn")
+CLOSED_RIGHTS = right_service.CLOSED
 VALID_MONTHS = 12
 
 
@@ -49,7 +53,7 @@ def _compute(method: str, inputs: dict) -> methods.Result:
 
 def _load_inputs(method: str, raw: dict, partial: bool) -> dict:
     try:
-        return INPUT_SCHEMAS[method]().load(raw, partial=partial)
+        return load_inputs(method, raw, partial=partial)
     except ValidationError as exc:
         raise invalid_fields({"inputs": exc.messages}) from None
 
@@ -83,10 +87,9 @@ def _collateral(actor, data: dict):
 
 def _term_errors(inputs: dict, collateral: derivation.Collateral, day: date) -> dict:
     """Income and term corrections run on the right's remaining term, never beyond it."""
-    left = derivation.remaining_years(collateral.term_end, day)
-    if left is None:
+    if collateral.term_end is None:
         return {}
-    term = Decimal(collateral.term_end.toordinal() - day.toordinal()) / derivation.DAYS_PER_YEAR
+    left, term = derivation.remaining_years(collateral.term_end, day), derivation.years_left(collateral.term_end, day)
     errors = {}
     for name in ("years", "remaining_years"):
         if name in inputs and inputs[name] > term:
@@ -97,6 +100,9 @@ def _term_errors(inputs: dict, collateral: derivation.Collateral, day: date) -> 
 def request_valuation(actor, data: dict) -> Valuation:
     """A draft valuation of a right or a shareholding (API.md: POST /valuations)."""
     day = cob.open_date()
+    agency = getattr(actor, "institution", None)
+    if agency is None or agency.kind != "appraisal_agency":
+        raise Forbidden("valuations are requested by an appraiser of an appraisal agency", code="not_an_appraiser")
     target, collateral = _collateral(actor, data)
     method = data["method"]
     if method not in derivation.METHODS_BY_KIND[collateral.kind]:
@@ -115,7 +121,7 @@ def request_valuation(actor, data: dict) -> Valuation:
         shareholding_id=target.id if isinstance(target, Shareholding) else None,
         method=method, inputs=jsonable(derived.inputs), input_sources=derived.sources,
         references=derived.references, details=jsonable(result.details), value=result.value, low=result.low,
-        high=result.high, note=data.get("note"), status="draft", valuation_date=day,
+        high=result.high, note=data.get("note"), status="draft", valuation_date=day, shares=collateral.shares,
         agency_id=actor.institution_id, requested_by_id=actor.id)
     db.session.add(valuation)
     db.session.flush()
@@ -175,10 +181,17 @@ def certify(actor, valuation_id: int) -> Valuation:
     if valuation.status != "draft":
         raise Conflict(f"valuation {valuation.id} is {valuation.status}: only a draft can be certified",
                        code="invalid_status")
+    last_day = valid_until(valuation.valuation_date)
+    if last_day < day:
+        raise Conflict(f"valuation {valuation.id} is of {valuation.valuation_date.isoformat()}: past its 12 months, "
+                       "request a new one", code="stale_valuation")
     column = Valuation.right_id if valuation.right_id else Valuation.shareholding_id
     key = valuation.right_id or valuation.shareholding_id
     older = db.session.execute(select(Valuation).where(column == key, Valuation.status == "certified")
                                .with_for_update()).scalars().all()
+    if any(old.valuation_date > valuation.valuation_date for old in older):
+        raise Conflict(f"a valuation of a later date is certified: valuation {valuation.id} cannot replace it",
+                       code="newer_valuation_certified")
     for old in older:
         old.status = "superseded"
         old.superseded_by_id = valuation.id
@@ -187,7 +200,7 @@ def certify(actor, valuation_id: int) -> Valuation:
     valuation.certified_by_id = actor.id
     valuation.certified_at = utcnow()
     valuation.certified_on = day
-    valuation.valid_until = valid_until(day)
+    valuation.valid_until = last_day
     db.session.flush()
     record(actor, "valuation.certified", "valuation", valuation.id, before={"status": "draft"},
            after={"status": "certified", "value": str(valuation.value),

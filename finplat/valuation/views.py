@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from finplat.auth.permissions import get_visible, require, visible
-from finplat.auth.roles import ROLE_INSTITUTION_KIND
+from finplat.auth.roles import INSTITUTION_ROLES
 from finplat.errors import DomainError
 from finplat.extensions import db
 from finplat.registry.models import Right, Shareholding
@@ -28,7 +28,6 @@ from finplat.web.paging import page_of
 
 bp = Blueprint("valuation", __name__, url_prefix="/valuation")
 
-PREVIEWERS = tuple(role for role, kind in ROLE_INSTITUTION_KIND.items() if kind)  # every institution user
 VALUATION_STATUS_LABELS = {s: VALUATION_LABELS[s] for s in STATUSES}
 
 
@@ -89,7 +88,7 @@ def new():
 
 
 @bp.route("/preview", methods=["GET", "POST"])
-@require(*PREVIEWERS)
+@require(*INSTITUTION_ROLES)
 def preview():
     """The calculator: a method's value, range and figures on inputs as given; nothing is recorded."""
     method = chosen_method(METHODS)

@@ -731,3 +731,35 @@ def test_a_filing_comes_from_the_holders_own_collective(client, registrar, regis
     ok = client.post(f"{API}/rights/{land['id']}/consents", headers=registrar,
                      json=consent(parties["collective"], "collective_filing"))
     assert ok.status_code == 201, ok.get_json()
+
+
+def test_a_collective_right_takes_its_own_villagers_meeting(client, db, registrar, register, parties, make_party):
+    other = make_party("collective", name="东坡村股份经济合作社")
+    rid = register("construction_land", holder=parties["collective"])["id"]
+    resp = client.post(f"{API}/rights/{rid}/consents", headers=registrar, json=consent(other, "villagers_meeting"))
+    assert list(error_fields(resp, 422)) == ["party_id"]
+    resp = client.post(f"{API}/rights/{rid}/consents", headers=registrar,
+                       json=consent(parties["collective"], "villagers_meeting"))
+    assert resp.status_code == 201
+
+
+def test_a_transferees_filing_comes_from_the_collective_that_let_the_land(client, db, registrar, register, parties,
+                                                                         make_party):
+    contract = register()  # the household of 宅科村's collective
+    leased = register(holder=parties["enterprise"], term_start="2026-01-01", attributes={
+        **ATTRIBUTES["land_management"], "contract_right_id": contract["id"]})
+    other = make_party("collective", name="东坡村股份经济合作社")
+    url = f"{API}/rights/{leased['id']}/consents"
+    assert list(error_fields(client.post(url, headers=registrar, json=consent(other)), 422)) == ["party_id"]
+    assert client.post(url, headers=registrar, json=consent(parties["collective"])).status_code == 201
+
+
+def test_a_contracted_right_moves_only_to_a_household(client, db, registrar, register, parties, make_party):
+    rid = register()["id"]
+    resp = client.post(f"{API}/rights/{rid}/transfer", headers=registrar,
+                       json={"to_holder_id": parties["enterprise"].id, "document_ref": "流转-1"})
+    assert list(error_fields(resp, 422)) == ["to_holder_id"]
+    neighbour = make_party("household", name="周八", collective_id=parties["collective"].id)
+    resp = client.post(f"{API}/rights/{rid}/transfer", headers=registrar,
+                       json={"to_holder_id": neighbour.id, "document_ref": "互换-1"})
+    assert resp.status_code == 200 and resp.get_json()["holder_id"] == neighbour.id

@@ -333,3 +333,22 @@ def test_market_comparison_range(rows, area):
 def test_share_nav_range(net_assets, total, data):
     result = share_nav(net_assets, total, data.draw(st.integers(1, total)))
     assert in_fen(result) and result.low <= result.value <= result.high
+
+
+def test_an_exact_half_fen_rounds_up_after_depreciation():
+    # reinforced concrete, 10 of 60 years: 1,567.80 x 188.31 x 50/60 = 295,232.418 x 50/60 = 246,027.015 -> .02
+    # (with 1 - 10/60 taken first, 0.8333... loses the half fen at any finite precision)
+    assert cost(Decimal("1567.80"), Decimal("188.31"), "reinforced_concrete", Decimal(10), Decimal("0")).value == \
+        Decimal("246027.02")
+
+
+def test_the_range_takes_its_ends_at_the_expected_corners():
+    # low: income -10 % at rate +1 point; high: income +10 % at rate -1 point
+    got = income_capitalisation(Decimal("40000.00"), Decimal("0.06"), Decimal(20))
+    assert got.low == income_capitalisation(Decimal("36000.00"), Decimal("0.07"), Decimal(20)).value
+    assert got.high == income_capitalisation(Decimal("44000.00"), Decimal("0.05"), Decimal(20)).value
+    # cost has no rate: the ends are the replacement cost -/+ 10 %
+    got = cost(Decimal("1500.00"), Decimal("120.00"), "brick_concrete", Decimal(20), Decimal("50000.00"))
+    assert (got.low, got.high) == (
+        cost(Decimal("1350.00"), Decimal("120.00"), "brick_concrete", Decimal(20), Decimal("50000.00")).value,
+        cost(Decimal("1650.00"), Decimal("120.00"), "brick_concrete", Decimal(20), Decimal("50000.00")).value)

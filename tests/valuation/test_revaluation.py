@@ -65,7 +65,7 @@ def encumbered(db, parties, more_reference):
 
 def test_every_right_under_a_live_lien_is_revalued(db, encumbered):
     summary = revaluation.revalue("test")
-    assert summary == {"business_date": OPEN_DATE, "rights_revalued": 6, "rights_without_reference": 1,
+    assert summary == {"business_date": OPEN_DATE, "rights_revalued": 6, "rights_not_revalued": 1,
                        "ltv_breaches": 0}
     values = {v.right_id: v for v in db.session.execute(select(IndicativeValue)).scalars()}
     # The wheat right as its certified valuation would derive it: 1,200/mu x 30 mu at 6 % over 21.10 years
@@ -163,4 +163,125 @@ def test_the_route_and_the_command(client, db, encumbered, make_user, auth_heade
     assert client.post(f"{API}/admin/revaluations", headers=officer).status_code == 403
     result = CliRunner().invoke(app.cli, ["valuation", "revalue"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert "6 right(s) revalued, 1 without reference data, 0 LTV breach(es) raised" in result.output
+    assert "6 right(s) revalued, 1 not (reference data missing or term run out), 0 LTV breach(es) raised" \
+        in result.output
+
+
+def test_a_right_that_leaves_the_run_loses_its_old_value(db, encumbered):
+    revaluation.revalue("test")
+    wheat = encumbered["wheat"]
+    db.session.execute(select(Lien).where(Lien.right_id == wheat.id)).scalar_one().status = "released"
+    db.session.commit()
+    summary = revaluation.revalue("test")
+    assert summary["rights_revalued"] == 5 and db.session.get(IndicativeValue, wheat.id) is None
+    # ... and one whose term has run out by the valuation date keeps none either
+    summary = revaluation.revalue("test", day=date(2076, 1, 2))
+    assert db.session.get(IndicativeValue, encumbered["construction"].id) is None
+
+
+def test_a_junior_lien_counts_only_what_the_senior_leaves(db, encumbered, monkeypatch):
+    wheat = encumbered["wheat"]  # worth 424,532.17; L0 is its rank-1 mortgage securing 100,000.00
+    db.session.add(Lien(kind="mortgage", right_id=wheat.id, rank=2, secured_amount=Decimal("280000.00"),
+                        secures_type="loan", secures_id="J1", status="live"))
+    db.session.commit()
+    monkeypatch.setattr(revaluation, "_exposure_sources", [])
+    revaluation.exposure_source(lambda day: select(
+        literal("loan").label("secures_type"), literal("J1").label("secures_id"),
+        literal(Decimal("280000.00")).label("exposure"), literal(Decimal("0.70")).label("cap")).subquery().select())
+    assert revaluation.revalue("test")["ltv_breaches"] == 1
+    alert = db.session.execute(select(LtvAlert)).scalar_one()
+    # 424,532.17 - 100,000.00 secured before it = 324,532.17 left; 280,000 / 324,532.17 = 0.8628 > 0.70
+    assert alert.collateral_value == Decimal("324532.17")
+    assert alert.ltv.quantize(Decimal("0.0001")) == Decimal("0.8628")
+
+
+def test_a_share_pledge_is_worth_its_shares_at_the_certified_value_per_share(client, db, appraiser, parties,
+                                                                             monkeypatch):
+    from finplat.registry.models import ShareRegister, Shareholding
+    collective, household = parties["collective"], parties["household"]
+    db.session.add(ShareRegister(collective_id=collective.id, total_shares=1000))
+    db.session.flush()
+    holding = Shareholding(collective_id=collective.id, member_id=household.id, shares=250)
+    db.session.add(holding)
+    db.session.commit()
+    draft = client.post(f"{API}/valuations", headers=appraiser, json={
+        "shareholding_id": holding.id, "method": "income_capitalisation",
+        "inputs": {"annual_net_income": "30000.00", "rate": "0.06", "years": 10}}).get_json()
+    client.post(f"{API}/valuations/{draft['id']}/certify", headers=appraiser)
+    db.session.add(Lien(kind="pledge", shareholding_id=holding.id, shares=100, rank=1,
+                        secured_amount=Decimal("50000.00"), secures_type="loan", secures_id="S1", status="live"))
+    db.session.commit()
+    monkeypatch.setattr(revaluation, "_exposure_sources", [])
+    revaluation.exposure_source(lambda day: select(
+        literal("loan").label("secures_type"), literal("S1").label("secures_id"),
+        literal(Decimal("80000.00")).label("exposure"), literal(Decimal("0.50")).label("cap")).subquery().select())
+    revaluation.revalue("test")
+    alert = db.session.execute(select(LtvAlert)).scalar_one()
+    # 30,000 x (1 - 1.06^-10) / 0.06 = 220,802.61 for 250 shares; 100 pledged = 88,321.04;
+    # 80,000 / 88,321.04 = 0.9058 > 0.50
+    assert draft["value"] == "220802.61"
+    assert alert.collateral_value == Decimal("88321.04")
+
+
+@pytest.mark.postgres
+def test_the_sql_and_the_methods_agree_on_many_random_rights(db, parties, more_reference):
+    """Seeded random rights of every kind, weighted to the cases where the fen is easy to lose: concrete that a
+    60-year life divides into thirds, water facilities measured in mu, tiny and huge figures."""
+    import random
+    rng = random.Random(20261123)
+    household, collective, enterprise = parties["household"], parties["collective"], parties["enterprise"]
+    db.session.add_all([
+        ReplacementCost(region_code="370100", structure=s, cost_per_m2=Decimal(c), effective_date=date(2026, 1, 1))
+        for s, c in (("brick_wood", "1300.00"), ("simple", "850.00"))])
+    db.session.add_all([
+        NetIncome(region_code="370100", right_kind="land_management", item=crop, income_per_mu=Decimal(i),
+                  effective_date=date(2026, 1, 1)) for crop, i in (("corn", "1133.33"), ("fruit", "4567.89"))])
+    db.session.add(LandPrice(region_code="370100", use="commercial", grade="*", price_per_m2=Decimal("2345.67"),
+                             effective_date=date(2026, 1, 1)))
+    db.session.commit()
+    rights = []
+    for n in range(600):
+        kind = rng.choice(("land_management", "forest", "construction_land", "house", "house", "water_facility"))
+        money = lambda low, high: Decimal(rng.randint(low * 100, high * 100)) / 100  # noqa: E731
+        if kind == "land_management":
+            r = _right(db, household, kind, certificate_no=f"R-{n}", area=money(1, 500),
+                       term_end=date(rng.randint(2027, 2047), rng.randint(1, 12), 28),
+                       attributes={"land_class": "cropland", "crop": rng.choice(("wheat", "corn", "fruit", "rice"))})
+        elif kind == "forest":
+            r = _right(db, collective, kind, certificate_no=f"R-{n}", area=money(1, 3000))
+        elif kind == "construction_land":
+            use = rng.choice(("industrial", "commercial"))
+            r = _right(db, enterprise, kind, certificate_no=f"R-{n}", area=money(10, 90000),
+                       term_end=date(rng.randint(2030, 2065), 12, 31), attributes={"use": use, "grade": rng.choice(("1", "2"))})
+        elif kind == "house":
+            r = _right(db, household, kind, certificate_no=f"R-{n}", attributes={
+                "structure": rng.choice(("reinforced_concrete", "brick_concrete", "brick_wood", "simple")),
+                "floor_area": str(money(20, 400)), "year_built": rng.randint(1960, 2026),
+                **({"homestead_area": str(money(50, 300))} if rng.random() < 0.5 else {})})
+        else:
+            r = _right(db, collective, kind, certificate_no=f"R-{n}", area=money(1, 9000),
+                       area_unit=rng.choice(("mu", "m2")), attributes={
+                           "capacity": "100.00", "build_cost": str(money(1000, 9000000)),
+                           "year_built": rng.randint(1970, 2026)})
+        rights.append(r)
+        _lien(db, r, secures_id=f"R{n}")
+    # An exact half fen: 1,567.80/m2 x 188.31 m2 x 50/60 = 246,027.015 (a concrete house of ten years); and a
+    # water facility whose cost per m2 (5,355,825.60 / 6,479.31 m2) is no finite decimal: 4,463,188.00.
+    db.session.add(ReplacementCost(region_code="370112", structure="reinforced_concrete",
+                                   cost_per_m2=Decimal("1567.80"), effective_date=date(2026, 1, 1)))
+    db.session.commit()
+    ties = [_right(db, household, "house", certificate_no="TIE-1", region_code="370112", attributes={
+                "structure": "reinforced_concrete", "floor_area": "188.31", "year_built": 2016}),
+            _right(db, collective, "water_facility", certificate_no="TIE-2", area=Decimal("6479.31"), attributes={
+                "capacity": "100.00", "build_cost": "5355825.60", "year_built": 2016})]
+    for n, r in enumerate(ties):
+        rights.append(r)
+        _lien(db, r, secures_id=f"T{n}")
+    revaluation.revalue("test")
+    got = {v.right_id: (v.method, v.value) for v in db.session.execute(select(IndicativeValue)).scalars()}
+    expected = {r.id: revaluation.indicative_value(r, OPEN_DATE) for r in rights}
+    expected = {right_id: value for right_id, value in expected.items() if value is not None}
+    assert got == expected
+    assert len(got) > 500
+    assert got[ties[0].id] == ("cost", Decimal("246027.02"))
+    assert got[ties[1].id] == ("cost", Decimal("4463188.00"))

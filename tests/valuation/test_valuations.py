@@ -281,3 +281,71 @@ def test_valid_until_is_twelve_months_less_a_day():
     assert service.valid_until(date(2024, 2, 29)) == date(2025, 2, 27)  # 28 Feb 2025 is the anniversary
     assert service.valid_until(date(2026, 1, 31)) == date(2027, 1, 30)
     assert service.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+# --- the review's cases: stale drafts, an older draft over a newer certificate, who requests, overrides
+
+def test_validity_runs_from_the_valuation_date(client, db, appraiser, parties):
+    draft = _draft(client, appraiser, _right(db, parties["household"]).id)
+    db.session.get(Valuation, draft["id"]).valuation_date = date(2026, 6, 1)  # drafted in June, certified now
+    db.session.commit()
+    got = client.post(f"{API}/valuations/{draft['id']}/certify", headers=appraiser).get_json()
+    assert (got["certified_on"], got["valid_until"]) == ("2026-11-23", "2027-05-31")
+
+
+def test_a_draft_past_its_twelve_months_is_not_certified(client, db, appraiser, parties):
+    draft = _draft(client, appraiser, _right(db, parties["household"]).id)
+    db.session.get(Valuation, draft["id"]).valuation_date = date(2025, 11, 22)  # valid through 2026-11-21
+    db.session.commit()
+    resp = client.post(f"{API}/valuations/{draft['id']}/certify", headers=appraiser)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "stale_valuation"
+    assert db.session.get(Valuation, draft["id"]).status == "draft"
+
+
+def test_an_older_draft_does_not_replace_a_newer_certified_valuation(client, db, appraiser, parties):
+    right = _right(db, parties["household"])
+    older, newer = _draft(client, appraiser, right.id), _draft(client, appraiser, right.id, income="50000.00")
+    db.session.get(Valuation, older["id"]).valuation_date = date(2026, 10, 1)
+    db.session.commit()
+    assert client.post(f"{API}/valuations/{newer['id']}/certify", headers=appraiser).status_code == 200
+    resp = client.post(f"{API}/valuations/{older['id']}/certify", headers=appraiser)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "newer_valuation_certified"
+    assert service.current_certified(right_id=right.id).id == newer["id"]
+
+
+def test_only_an_appraisal_agency_requests(client, db, make_user, auth_header, parties):
+    admin = auth_header(make_user("admin"))
+    right = _right(db, parties["household"])
+    resp = client.post(f"{API}/valuations", headers=admin, json={
+        "right_id": right.id, "method": "income_capitalisation",
+        "inputs": {"annual_net_income": "1000.00", "rate": "0.06", "years": 5}})
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "not_an_appraiser"
+    assert db.session.scalar(select(func.count()).select_from(Valuation)) == 0
+
+
+def test_a_structure_given_by_the_appraiser_takes_its_own_replacement_cost(client, db, appraiser, parties, reference):
+    right = _right(db, parties["household"], "house")  # registered brick-concrete
+    resp = client.post(f"{API}/valuations", headers=appraiser, json={
+        "right_id": right.id, "method": "cost", "inputs": {"structure": "simple"}})
+    fields = error_fields(resp, 422)["inputs"]  # Jinan has no figure for a simple structure in this fixture
+    assert list(fields) == ["replacement_cost_per_m2"] and "simple" in fields["replacement_cost_per_m2"][0]
+
+
+def test_a_shareholding_valuation_records_the_shares_valued(client, db, appraiser, parties):
+    collective, household = parties["collective"], parties["household"]
+    db.session.add(ShareRegister(collective_id=collective.id, total_shares=1000))
+    db.session.flush()
+    holding = Shareholding(collective_id=collective.id, member_id=household.id, shares=250)
+    db.session.add(holding)
+    db.session.commit()
+    got = client.post(f"{API}/valuations", headers=appraiser, json={
+        "shareholding_id": holding.id, "method": "income_capitalisation",
+        "inputs": {"annual_net_income": "3000.00", "rate": "0.06", "years": 10}}).get_json()
+    assert got["shares"] == 250 and db.session.get(Valuation, got["id"]).shares == 250
+
+
+def test_the_calculator_is_for_institution_users(client, make_user, auth_header, parties):
+    farmer = auth_header(make_user("farmer", username="13700000001", party_id=parties["household"].id))
+    resp = client.post(f"{API}/valuations/preview", headers=farmer, json={
+        "method": "share_nav", "inputs": {"net_assets": "1000.00", "total_shares": 10, "shares": 1}})
+    assert resp.status_code == 403
