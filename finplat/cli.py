@@ -88,6 +88,8 @@ def demo_command(ctx, host, port):
     """init-db, seed-demo, then serve on 127.0.0.1:5000."""
     ctx.invoke(init_db_command)
     ctx.invoke(seed_demo_command)
+    from finplat.extensions import db
+    db.session.remove()  # no transaction may stay open: on SQLite it would hold the write lock while serving
     click.echo(f"FinPlat demo on http://{host}:{port}/login (users and passwords: README.md)")
     ctx.invoke(serve_command, host=host, port=port)
 

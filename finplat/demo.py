@@ -96,8 +96,9 @@ def _valuations() -> list[str]:
     if valuations.current_certified(right_id=land.id) is None:
         draft = valuations.request_valuation(appraiser, {"right_id": land.id, "method": "income_capitalisation",
                                                          "note": "示例评估：投入项取自参考数据"})
-        valuations.certify(appraiser, draft.id)
         said.append(f"valuation of {land.certificate_no}: {draft.value} yuan, certified")
+        valuations.certify(appraiser, draft.id)
+    db.session.commit()  # end the last read's transaction too
     return said
 
 

@@ -76,3 +76,11 @@ def test_seed_demo_registry_villages_rights_and_farmers(app, db):
     assert own and sorted(r["id"] for r in mine["items"]) == sorted(own)
     other = db.session.execute(select(Right.id).where(Right.holder_id != farmer.party_id)).scalars().first()
     assert client.get(f"/api/v1/rights/{other}", headers=header).status_code == 404
+
+
+def test_seed_demo_leaves_no_transaction_open(app, db):
+    """On SQLite every transaction holds the write lock from its BEGIN: `finplat demo` serves right after
+    seeding, so a read left open by the seed would lock every request out."""
+    from finplat.demo import seed
+    seed()
+    assert not db.session().in_transaction()
