@@ -35,6 +35,14 @@ def from_environment():
         # Institutions' own PKCS#12 files, named "<institution name>.p12"; others get one from the instance CA.
         "PKCS12_DIR": os.environ.get("FINPLAT_PKCS12_DIR"),
         "PKCS12_PASSPHRASE": os.environ.get("FINPLAT_PKCS12_PASSPHRASE"),
+        # Signed contracts, one file per content (<sha256>.pdf); default <instance>/contracts.
+        "CONTRACTS_DIR": os.environ.get("FINPLAT_CONTRACTS_DIR"),
+        # A time-stamping authority (RFC 3161) for PAdES B-T; none: B-B with the signer's own clock.
+        "TSA_URL": os.environ.get("FINPLAT_TSA_URL"),
+        # Verification trusts the instance CA and these PEM certificates (paths joined by os.pathsep).
+        "TRUST_ROOTS": os.environ.get("FINPLAT_TRUST_ROOTS"),
+        # The largest PDF that POST /contracts/verify and the verification page accept.
+        "MAX_VERIFY_BYTES": _int("FINPLAT_MAX_VERIFY_BYTES", 10 * 1024 * 1024),
         "SESSION_COOKIE_SECURE": _bool("FINPLAT_SECURE_COOKIES"),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("FINPLAT_SESSION_MINUTES", 12 * 60)),
         # How many proxies (load balancers) stand in front: their X-Forwarded-For gives the client's

@@ -1,9 +1,31 @@
-from flask import current_app
+"""Contracts (DESIGN.md §3.6, API.md "Contracts"): render a template with its context, sign the PDF with
+the institution's certificate, store it once by content and record it; verify an uploaded PDF against the
+trust roots and the records.
 
-from finplat.contracts import pki
-from finplat.contracts.models import SigningCertificate
+`issue()` is what origination calls (commit=False joins the caller's transaction, so that a loan's contracts
+and its liens are written together); the file is written before the record, and a file whose record rolls
+back is only an unreferenced copy, never a record without its file.
+"""
+from flask import current_app
+from sqlalchemy import select
+
+from finplat import audit
+from finplat.auth.permissions import get_visible
+from finplat.columns import utcnow
+from finplat.contracts import pki, signing, storage
+from finplat.contracts.models import Contract, SigningCertificate
+from finplat.contracts.render import render_pdf
+from finplat.contracts.verify import NotAPdf, NoSignature, verify_pdf
+from finplat.errors import Conflict, RuleViolation, field_error
 from finplat.extensions import db
 
+KIND_LABELS = {"loan": "借款合同", "land_mortgage": "土地经营权抵押合同", "house_mortgage": "农民住房财产权抵押合同",
+               "construction_land_mortgage": "集体经营性建设用地使用权抵押合同", "forest_mortgage": "林权抵押合同",
+               "share_pledge": "集体资产股权质押合同", "guarantee": "保证合同", "schedule_annex": "还款计划表"}
+PDF_MIME = "application/pdf"
+
+
+# --- signing
 
 def provision_signer(institution) -> SigningCertificate:
     """Record the institution's signing certificate (configured or issued by the instance CA) in the
@@ -13,3 +35,91 @@ def provision_signer(institution) -> SigningCertificate:
     db.session.add(cert)
     db.session.flush()
     return cert
+
+
+def _signer(institution) -> tuple[SigningCertificate, object]:
+    """The institution's newest signing certificate and its loaded signer (kept per process)."""
+    cert = institution.signing_certificate
+    if cert is None:
+        raise Conflict(f"institution {institution.name} has no signing certificate", code="no_signer")
+    configured = cert.source == "configured"
+    path = pki.Path(cert.pkcs12_path) if configured else pki.Path(current_app.instance_path) / cert.pkcs12_path
+    try:
+        return cert, signing.load_signer(path, cert.fingerprint_sha256,
+                                         current_app.config.get("PKCS12_PASSPHRASE") if configured else None)
+    except signing.SignerUnavailable as exc:
+        raise Conflict(f"the signing certificate of {institution.name} cannot be loaded: {exc}",
+                       code="no_signer") from None
+
+
+def issue(actor, kind: str, context: dict, institution, *, loan_id: int | None = None, sample: bool = False,
+          commit: bool = True) -> Contract:
+    """Render, sign, store and record one contract of `kind` with `context` (a plain dict built by
+    finplat.contracts.context), signed for `institution`."""
+    from finplat.contracts import templates
+    cert, signer = _signer(institution)
+    pdf = render_pdf(templates.render_html(kind, context))
+    signed = signing.sign_pdf(pdf, signer, reason=KIND_LABELS[kind], location=context.get("signing_place") or "",
+                              tsa_url=current_app.config.get("TSA_URL"))
+    signed_at = utcnow()
+    digest = storage.store(signed)
+    contract = Contract(kind=kind, number=str(context.get("contract_no") or ""), loan_id=loan_id,
+                        institution_id=institution.id, signing_certificate_id=cert.id,
+                        signer=institution.name, signed_at=signed_at, sha256=digest, size=len(signed), sample=sample)
+    db.session.add(contract)
+    db.session.flush()
+    audit.record(actor, "contract.signed", "contract", contract.id,
+                 after={"kind": kind, "number": contract.number, "loan_id": loan_id, "sha256": digest,
+                        "certificate": cert.fingerprint_sha256, "sample": sample})
+    if commit:
+        db.session.commit()
+    return contract
+
+
+# --- reading
+
+def get_contract(actor, contract_id: int) -> Contract:
+    return get_visible(Contract, contract_id, actor)
+
+
+def pdf_of(actor, contract_id: int) -> bytes:
+    contract = get_contract(actor, contract_id)
+    try:
+        return storage.load(contract.sha256)
+    except FileNotFoundError:
+        raise Conflict(f"the PDF of contract {contract.id} is missing from the store", code="file_missing") from None
+    except ValueError as exc:  # changed on disk: never hand out a file that is not the one signed
+        raise Conflict(str(exc), code="file_changed") from None
+
+
+# --- verification
+
+def trust_roots() -> list[bytes]:
+    """DER certificates verification trusts: the instance CA, and FINPLAT_TRUST_ROOTS' PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    roots = [pki.load_ca(current_app.instance_path)[1].public_bytes(Encoding.DER)]
+    for path in filter(None, (current_app.config.get("TRUST_ROOTS") or "").split(pki.os.pathsep)):
+        for cert in x509.load_pem_x509_certificates(pki.Path(path).read_bytes()):
+            roots.append(cert.public_bytes(Encoding.DER))
+    return roots
+
+
+def verify(data: bytes) -> dict:
+    """API.md's verdict on an uploaded PDF: {valid, intact, signer, signed_at, on_record, contract_id}."""
+    if not data:
+        raise field_error("file", "the file is empty")
+    if len(data) > current_app.config["MAX_VERIFY_BYTES"]:
+        raise RuleViolation(f"the file is larger than {current_app.config['MAX_VERIFY_BYTES']} bytes",
+                            fields={"file": ["too large"]}, code="too_large")
+    try:
+        verdict = verify_pdf(data, trust_roots())
+    except NotAPdf:
+        raise field_error("file", "not a PDF file", code="not_a_pdf") from None
+    except NoSignature:
+        raise field_error("file", "the PDF carries no signature", code="unsigned") from None
+    record = db.session.execute(select(Contract).where(Contract.sha256 == storage.sha256(data))
+                                .order_by(Contract.id).limit(1)).scalar_one_or_none()
+    return {"valid": verdict.valid, "intact": verdict.intact, "signer": verdict.signer,
+            "signed_at": verdict.signed_at, "on_record": record is not None,
+            "contract_id": record.id if record else None}

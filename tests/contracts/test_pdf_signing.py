@@ -1,0 +1,106 @@
+"""The PDF pipeline on its own: WeasyPrint with the packaged CJK fonts and no fetching, a PAdES signature by
+pyHanko, and verification — by pyHanko and by poppler's pdfsig as an independent validator — that any
+changed byte breaks."""
+import subprocess
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from finplat.contracts import pki, signing
+from finplat.contracts.render import RenderError, render_pdf
+from finplat.contracts.verify import NotAPdf, NoSignature, verify_pdf
+
+PAGE = ("<html><head><style>body { font-family: 'Noto Serif SC'; } h1 { font-family: 'Noto Sans SC'; }</style>"
+        "</head><body><h1>借款合同</h1><p>借款金额：人民币贰拾伍万陆仟元整（￥256,000.00）。</p>"
+        "<p>借款人：张建国，公民身份号码 370112********0137。</p></body></html>")
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pki")
+    pki.ensure_ca(folder)
+    issued = pki.certificate_for(folder, {}, 1, "济南农村商业银行")
+    signer = signing.load_signer(folder / issued.pkcs12_path, issued.fingerprint_sha256)
+    root = pki.load_ca(folder)[1]
+    return {"folder": folder, "signer": signer, "root": root.public_bytes(Encoding.DER),
+            "root_pem": root.public_bytes(Encoding.PEM)}
+
+
+@pytest.fixture(scope="module")
+def signed(ca):
+    return signing.sign_pdf(render_pdf(PAGE), ca["signer"], reason="借款合同", location="济南")
+
+
+def pdftotext(data: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+
+
+def pdfsig(path) -> str:
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+
+
+def test_chinese_text_comes_out_of_the_pdf_with_embedded_fonts():
+    pdf = render_pdf(PAGE)
+    text = pdftotext(pdf)
+    assert "借款合同" in text and "人民币贰拾伍万陆仟元整" in text and "370112********0137" in text
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True).stdout.decode()
+    assert "Noto-Serif-SC" in fonts and "Noto-Sans-SC" in fonts  # embedded subsets, not the host's fonts
+
+
+@pytest.mark.parametrize("html", [
+    "<img src='http://example.com/logo.png'>",
+    "<link rel='stylesheet' href='file:///etc/passwd'>",
+    "<style>@import url('https://example.com/x.css');</style><p>x</p>",
+])
+def test_nothing_is_fetched(html):
+    with pytest.raises(RenderError):
+        render_pdf(html)
+
+
+def test_a_signature_verifies_with_pyhanko_and_pdfsig(ca, signed, tmp_path):
+    verdict = verify_pdf(signed, [ca["root"]])
+    assert (verdict.intact, verdict.trusted, verdict.valid, verdict.signer) == (True, True, True, "济南农村商业银行")
+    assert verdict.signed_at is not None
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    out = pdfsig(path)
+    assert "Signature Type: ETSI.CAdES.detached" in out and "Signing Hash Algorithm: SHA-256" in out
+    assert "Signature is Valid." in out and "Total document signed" in out
+    assert "借款合同" in pdftotext(signed)
+
+
+def test_an_untrusted_root_leaves_the_file_intact_but_not_valid(signed):
+    verdict = verify_pdf(signed, [])
+    assert (verdict.intact, verdict.trusted, verdict.valid) == (True, False, False)
+
+
+@pytest.mark.parametrize("where", [0.05, 0.3, 0.5, 0.7, 0.9, 0.999])
+def test_any_changed_byte_breaks_it(ca, signed, where, tmp_path):
+    damaged = bytearray(signed)
+    position = int(len(damaged) * where)
+    damaged[position] = (damaged[position] + 1) % 256
+    verdict = verify_pdf(bytes(damaged), [ca["root"]])
+    assert verdict.intact is False and verdict.valid is False
+    path = tmp_path / "damaged.pdf"
+    path.write_bytes(damaged)
+    assert "Signature is Valid." not in pdfsig(path) or "Total document signed" not in pdfsig(path)
+
+
+def test_bytes_added_after_the_signature_are_caught(ca, signed):
+    assert verify_pdf(signed + b"\n% added later\n", [ca["root"]]).intact is False
+
+
+def test_not_a_pdf_and_no_signature():
+    with pytest.raises(NotAPdf):
+        verify_pdf(b"GIF89a....", [])
+    with pytest.raises(NoSignature):
+        verify_pdf(render_pdf(PAGE), [])
+
+
+def test_a_signer_is_loaded_once(ca, tmp_path):
+    folder = ca["folder"]
+    issued = pki.certificate_for(folder, {}, 2, "淄博农村商业银行")
+    first = signing.load_signer(folder / issued.pkcs12_path, issued.fingerprint_sha256)
+    assert signing.load_signer(folder / issued.pkcs12_path, issued.fingerprint_sha256) is first
+    with pytest.raises(signing.SignerUnavailable):
+        signing.load_signer(tmp_path / "missing.p12", "00")
