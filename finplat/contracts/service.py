@@ -12,7 +12,7 @@ from sqlalchemy import select
 from finplat import audit
 from finplat.auth.permissions import get_visible
 from finplat.columns import utcnow
-from finplat.contracts import pki, signing, storage
+from finplat.contracts import pki, signing, storage, templates
 from finplat.contracts.models import Contract, SigningCertificate
 from finplat.contracts.render import render_pdf
 from finplat.contracts.verify import NotAPdf, NoSignature, verify_pdf
@@ -56,7 +56,6 @@ def issue(actor, kind: str, context: dict, institution, *, loan_id: int | None =
           commit: bool = True) -> Contract:
     """Render, sign, store and record one contract of `kind` with `context` (a plain dict built by
     finplat.contracts.context), signed for `institution`."""
-    from finplat.contracts import templates
     cert, signer = _signer(institution)
     pdf = render_pdf(templates.render_html(kind, context))
     signed = signing.sign_pdf(pdf, signer, reason=KIND_LABELS[kind], location=context.get("signing_place") or "",
