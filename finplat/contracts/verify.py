@@ -29,6 +29,7 @@ class Verdict:
     trusted: bool
     signer: str | None
     signed_at: datetime | None
+    timestamped: bool = False  # a time-stamping authority's token vouches for signed_at (PAdES B-T)
 
     @property
     def valid(self) -> bool:
@@ -55,6 +56,7 @@ def verify_pdf(data: bytes, trust_roots: list[bytes]) -> Verdict:
         return Verdict(intact=False, trusted=False, signer=None, signed_at=None)
     intact = bool(status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
     cert = status.signing_cert
+    stamp = status.timestamp_validity  # the TSA's time, when there is one, rather than the signer's clock
     return Verdict(intact=intact, trusted=bool(intact and status.trusted),
                    signer=cert.subject.native.get("common_name") if cert else None,
-                   signed_at=status.signer_reported_dt)
+                   signed_at=stamp.timestamp if stamp else status.signer_reported_dt, timestamped=stamp is not None)

@@ -156,3 +156,18 @@ def test_sample_and_verify_commands(app, db, bank, tmp_path):
     out.write_bytes(bytes(damaged))
     result = runner.invoke(args=["contracts", "verify", str(out)])
     assert result.exit_code == 1 and '"intact": false' in result.output
+
+
+def test_configured_trust_roots_are_trusted(app, db, tmp_path, monkeypatch):
+    """A PDF signed under another CA is intact but not valid, until FINPLAT_TRUST_ROOTS names that CA."""
+    from finplat.contracts import pki, signing
+    from finplat.contracts.render import render_pdf
+    other = tmp_path / "other"
+    pki.ensure_ca(other)
+    issued = pki.certificate_for(other, {}, 9, "青岛农商银行")
+    signer = signing.load_signer(other / issued.pkcs12_path, issued.fingerprint_sha256)
+    pdf = signing.sign_pdf(render_pdf("<p>合同</p>"), signer, reason="测试", location="青岛")
+    got = service.verify(pdf)
+    assert (got["intact"], got["valid"], got["signer"], got["on_record"]) == (True, False, "青岛农商银行", False)
+    monkeypatch.setitem(app.config, "TRUST_ROOTS", str(other / "pki" / pki.CA_CERT))
+    assert service.verify(pdf)["valid"] is True

@@ -104,3 +104,50 @@ def test_a_signer_is_loaded_once(ca, tmp_path):
     assert signing.load_signer(folder / issued.pkcs12_path, issued.fingerprint_sha256) is first
     with pytest.raises(signing.SignerUnavailable):
         signing.load_signer(tmp_path / "missing.p12", "00")
+
+
+def _tsa(folder):
+    """A time-stamping authority certified by the test CA, as pyHanko's in-process stamper wants it."""
+    from datetime import datetime, timedelta, timezone
+
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    ca_key, ca_cert = pki.load_ca(folder)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's in-process stamper: RSA
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    return (asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            asn1_keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER,
+                                                            serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption())))
+
+
+def test_a_configured_tsa_adds_a_timestamp(ca, monkeypatch):
+    from datetime import datetime, timezone
+
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    tsa_cert, tsa_key = _tsa(ca["folder"])
+    moment = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+    asked = []
+
+    def stamper(url):
+        asked.append(url)
+        return DummyTimeStamper(tsa_cert, tsa_key, fixed_dt=moment)
+    monkeypatch.setattr(signing, "HTTPTimeStamper", stamper)
+    signed = signing.sign_pdf(render_pdf(PAGE), ca["signer"], reason="借款合同", location="济南",
+                              tsa_url="http://tsa.example.test/tsr")
+    verdict = verify_pdf(signed, [ca["root"]])
+    assert asked == ["http://tsa.example.test/tsr"]
+    assert (verdict.valid, verdict.timestamped, verdict.signed_at) == (True, True, moment)
+
+
+def test_without_a_tsa_the_time_is_the_signers_own(signed, ca):
+    assert verify_pdf(signed, [ca["root"]]).timestamped is False
