@@ -42,6 +42,11 @@ class TooManyAttempts(DomainError):
     status, code = 429, "too_many_attempts"
 
 
+class Unavailable(DomainError):
+    """A service the platform relies on (a time-stamping authority) did not answer: try again later."""
+    status, code = 503, "unavailable"
+
+
 def invalid_fields(errors: dict) -> RuleViolation:
     """One 422 naming every field in `errors` ({field: [messages]})."""
     return RuleViolation("invalid fields: " + ", ".join(sorted(errors)), fields=errors)

@@ -23,7 +23,8 @@ def contract_pdf(contract_id):
     """The signed PDF, as stored (its SHA-256 is the record's)."""
     data = service.pdf_of(current_actor(), contract_id)
     return Response(data, mimetype=service.PDF_MIME,
-                    headers={"Content-Disposition": f'inline; filename="contract-{contract_id}.pdf"'})
+                    headers={"Content-Disposition": f'inline; filename="contract-{contract_id}.pdf"',
+                             "Cache-Control": "no-store"})
 
 
 @blp.route("/contracts/verify", methods=["POST"])
@@ -32,4 +33,4 @@ def contract_pdf(contract_id):
 @blp.response(200, VerdictSchema)
 def verify(files):
     """Multipart `file`: is its signature intact and trusted, who signed and when, is it the file on record."""
-    return service.verify(files["file"].read())
+    return service.verify(current_actor(), files["file"].read())

@@ -24,7 +24,7 @@ def verify_command(path):
     with open(path, "rb") as handle:
         data = handle.read()
     try:
-        verdict = service.verify(data)
+        verdict = service.verify("cli", data)
     except DomainError as exc:
         raise click.ClickException(exc.message)
     click.echo(json.dumps({**verdict, "signed_at": verdict["signed_at"].isoformat() if verdict["signed_at"] else None},

@@ -6,17 +6,20 @@ trust roots and the records.
 and its liens are written together); the file is written before the record, and a file whose record rolls
 back is only an unreferenced copy, never a record without its file.
 """
+import functools
+import os
+from pathlib import Path
+
 from flask import current_app
 from sqlalchemy import select
 
 from finplat import audit
-from finplat.auth.permissions import get_visible
-from finplat.columns import utcnow
+from finplat.auth.permissions import get_visible, visible
 from finplat.contracts import pki, signing, storage, templates
 from finplat.contracts.models import Contract, SigningCertificate
 from finplat.contracts.render import render_pdf
 from finplat.contracts.verify import NotAPdf, NoSignature, verify_pdf
-from finplat.errors import Conflict, RuleViolation, field_error
+from finplat.errors import Conflict, RuleViolation, Unavailable, field_error
 from finplat.extensions import db
 
 KIND_LABELS = {"loan": "借款合同", "land_mortgage": "土地经营权抵押合同", "house_mortgage": "农民住房财产权抵押合同",
@@ -43,7 +46,7 @@ def _signer(institution) -> tuple[SigningCertificate, object]:
     if cert is None:
         raise Conflict(f"institution {institution.name} has no signing certificate", code="no_signer")
     configured = cert.source == "configured"
-    path = pki.Path(cert.pkcs12_path) if configured else pki.Path(current_app.instance_path) / cert.pkcs12_path
+    path = Path(cert.pkcs12_path) if configured else Path(current_app.instance_path) / cert.pkcs12_path
     try:
         return cert, signing.load_signer(path, cert.fingerprint_sha256,
                                          current_app.config.get("PKCS12_PASSPHRASE") if configured else None)
@@ -58,13 +61,17 @@ def issue(actor, kind: str, context: dict, institution, *, loan_id: int | None =
     finplat.contracts.context), signed for `institution`."""
     cert, signer = _signer(institution)
     pdf = render_pdf(templates.render_html(kind, context))
-    signed = signing.sign_pdf(pdf, signer, reason=KIND_LABELS[kind], location=context.get("signing_place") or "",
-                              tsa_url=current_app.config.get("TSA_URL"))
-    signed_at = utcnow()
+    try:
+        signed = signing.sign_pdf(pdf, signer, reason=KIND_LABELS[kind],
+                                  location=context.get("signing_place") or "", tsa_url=current_app.config.get("TSA_URL"))
+    except signing.TimestampUnavailable as exc:
+        raise Unavailable(f"the time-stamping authority did not answer: {exc}", code="tsa_unavailable") from None
+    signer_name, signed_at = signing.signature_facts(signed)  # as verification will report them
     digest = storage.store(signed)
     contract = Contract(kind=kind, number=str(context.get("contract_no") or ""), loan_id=loan_id,
                         institution_id=institution.id, signing_certificate_id=cert.id,
-                        signer=institution.name, signed_at=signed_at, sha256=digest, size=len(signed), sample=sample)
+                        signer=signer_name or institution.name, signed_at=signed_at, sha256=digest, size=len(signed),
+                        sample=sample)
     db.session.add(contract)
     db.session.flush()
     audit.record(actor, "contract.signed", "contract", contract.id,
@@ -94,31 +101,41 @@ def pdf_of(actor, contract_id: int) -> bytes:
 # --- verification
 
 def trust_roots() -> list[bytes]:
-    """DER certificates verification trusts: the instance CA, and FINPLAT_TRUST_ROOTS' PEM files."""
+    """DER certificates verification trusts: the instance CA's certificate (never its key), and
+    FINPLAT_TRUST_ROOTS' PEM files; read once per process and configuration."""
+    return list(_roots(current_app.instance_path, current_app.config.get("TRUST_ROOTS") or ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _roots(instance_path: str, configured: str) -> tuple[bytes, ...]:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
-    roots = [pki.load_ca(current_app.instance_path)[1].public_bytes(Encoding.DER)]
-    for path in filter(None, (current_app.config.get("TRUST_ROOTS") or "").split(pki.os.pathsep)):
-        for cert in x509.load_pem_x509_certificates(pki.Path(path).read_bytes()):
-            roots.append(cert.public_bytes(Encoding.DER))
-    return roots
+    ca = x509.load_pem_x509_certificate((pki.pki_dir(instance_path) / pki.CA_CERT).read_bytes())
+    roots = [ca.public_bytes(Encoding.DER)]
+    for path in filter(None, configured.split(os.pathsep)):
+        roots += [cert.public_bytes(Encoding.DER) for cert in x509.load_pem_x509_certificates(Path(path).read_bytes())]
+    return tuple(roots)
 
 
-def verify(data: bytes) -> dict:
-    """API.md's verdict on an uploaded PDF: {valid, intact, signer, signed_at, on_record, contract_id}."""
+def verify(actor, data: bytes) -> dict:
+    """API.md's verdict on an uploaded PDF: {valid, intact, signer, signed_at, on_record, contract_id}. A file
+    on record is judged as of its recorded signing time, so that it stays valid after its signer's
+    certificate expires; contract_id is given only to whoever may see that contract."""
     if not data:
         raise field_error("file", "the file is empty")
     if len(data) > current_app.config["MAX_VERIFY_BYTES"]:
         raise RuleViolation(f"the file is larger than {current_app.config['MAX_VERIFY_BYTES']} bytes",
                             fields={"file": ["too large"]}, code="too_large")
+    record = db.session.execute(select(Contract).where(Contract.sha256 == storage.sha256(data))
+                                .order_by(Contract.id).limit(1)).scalar_one_or_none()
     try:
-        verdict = verify_pdf(data, trust_roots())
+        verdict = verify_pdf(data, trust_roots(), moment=record.signed_at if record else None)
     except NotAPdf:
         raise field_error("file", "not a PDF file", code="not_a_pdf") from None
     except NoSignature:
         raise field_error("file", "the PDF carries no signature", code="unsigned") from None
-    record = db.session.execute(select(Contract).where(Contract.sha256 == storage.sha256(data))
-                                .order_by(Contract.id).limit(1)).scalar_one_or_none()
+    shown = record is not None and db.session.execute(
+        visible(Contract, actor).where(Contract.id == record.id)).first() is not None
     return {"valid": verdict.valid, "intact": verdict.intact, "signer": verdict.signer,
             "signed_at": verdict.signed_at, "on_record": record is not None,
-            "contract_id": record.id if record else None}
+            "contract_id": record.id if shown else None}

@@ -14,10 +14,12 @@ from io import BytesIO
 from pathlib import Path
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import TextStampStyle
 
 
@@ -32,7 +34,11 @@ _lock = threading.Lock()
 
 
 class SignerUnavailable(Exception):
-    """The institution's PKCS#12 cannot be opened (missing file, wrong passphrase)."""
+    """The institution's PKCS#12 cannot be opened (missing file, wrong passphrase, another certificate)."""
+
+
+class TimestampUnavailable(Exception):
+    """The configured time-stamping authority did not answer."""
 
 
 def load_signer(pkcs12_path: Path, fingerprint: str, passphrase: str | None = None) -> signers.SimpleSigner:
@@ -47,6 +53,8 @@ def load_signer(pkcs12_path: Path, fingerprint: str, passphrase: str | None = No
                 raise SignerUnavailable(f"{pkcs12_path.name}: {exc}") from None
             if signer is None:
                 raise SignerUnavailable(f"{pkcs12_path.name} cannot be opened: check FINPLAT_PKCS12_PASSPHRASE")
+            if signer.signing_cert.sha256.hex() != fingerprint:  # a replaced file is not the recorded certificate
+                raise SignerUnavailable(f"{pkcs12_path.name} holds another certificate than the one on record")
             _signers[key] = signer
         return signer
 
@@ -59,7 +67,16 @@ def sign_pdf(pdf: bytes, signer: signers.SimpleSigner, *, reason: str, location:
     pdf_signer = signers.PdfSigner(meta, signer, stamp_style=STAMP,
                                    timestamper=HTTPTimeStamper(tsa_url) if tsa_url else None,
                                    new_field_spec=SigFieldSpec(FIELD, on_page=-1, box=STAMP_BOX))
-    fingerprint = signer.signing_cert.sha256_fingerprint.replace(" ", "")[:16].lower()
-    out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), output=BytesIO(),
-                              appearance_text_params={"fingerprint": fingerprint})
+    fingerprint = signer.signing_cert.sha256.hex()[:16]
+    try:
+        out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), output=BytesIO(),
+                                  appearance_text_params={"fingerprint": fingerprint})
+    except TimestampRequestError as exc:
+        raise TimestampUnavailable(str(exc)) from None
     return out.getvalue()
+
+
+def signature_facts(signed: bytes) -> tuple[str | None, object]:
+    """(the signer certificate's common name, the signing time it reports) of a PDF just signed."""
+    signature = PdfFileReader(BytesIO(signed), strict=False).embedded_signatures[-1]
+    return signature.signer_cert.subject.native.get("common_name"), signature.self_reported_timestamp

@@ -24,7 +24,7 @@ def verify():
     form, verdict, status = VerifyForm(), None, 200
     if form.validate_on_submit():
         try:
-            verdict = service.verify(form.file.data.read())
+            verdict = service.verify(current_user, form.file.data.read())
         except DomainError as exc:
             status = show_errors(form, exc)
     elif form.errors:
@@ -44,4 +44,5 @@ def contract(contract_id):
 @require()
 def pdf(contract_id):
     return Response(service.pdf_of(current_user, contract_id), mimetype=service.PDF_MIME,
-                    headers={"Content-Disposition": f'inline; filename="contract-{contract_id}.pdf"'})
+                    headers={"Content-Disposition": f'inline; filename="contract-{contract_id}.pdf"',
+                             "Cache-Control": "no-store"})

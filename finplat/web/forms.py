@@ -249,6 +249,7 @@ _MESSAGES = [
     (r"not a member of the household that holds the right", "不是权利人家庭的成员"),
     (r"no such household member", "没有这个家庭成员"),
     (r"not a PDF file", "不是 PDF 文件"),
+    (r"the time-stamping authority did not answer: .*", "时间戳服务暂时无法访问，请稍后重试"),
     (r"stored contract (\S+) has changed on disk", "存档的合同文件已被改动，不予提供"),
     (r"the file is empty", "文件是空的"),
     (r"the PDF carries no signature", "该 PDF 没有电子签名"),

@@ -55,7 +55,7 @@ def test_every_kind_renders_signs_and_verifies(db, bank, kind, tmp_path):
         assert "贰拾伍万陆仟元整" in text.replace(" ", "")
     out = pdfsig(pdf, tmp_path)
     assert "Signature is Valid." in out and "Total document signed" in out and "ETSI.CAdES.detached" in out
-    verdict = service.verify(pdf)
+    verdict = service.verify("test", pdf)
     assert verdict == {"valid": True, "intact": True, "signer": "济南农村商业银行", "signed_at": verdict["signed_at"],
                        "on_record": True, "contract_id": contract.id}
     row = db.session.get(Contract, contract.id)
@@ -167,7 +167,26 @@ def test_configured_trust_roots_are_trusted(app, db, tmp_path, monkeypatch):
     issued = pki.certificate_for(other, {}, 9, "青岛农商银行")
     signer = signing.load_signer(other / issued.pkcs12_path, issued.fingerprint_sha256)
     pdf = signing.sign_pdf(render_pdf("<p>合同</p>"), signer, reason="测试", location="青岛")
-    got = service.verify(pdf)
+    got = service.verify("test", pdf)
     assert (got["intact"], got["valid"], got["signer"], got["on_record"]) == (True, False, "青岛农商银行", False)
     monkeypatch.setitem(app.config, "TRUST_ROOTS", str(other / "pki" / pki.CA_CERT))
-    assert service.verify(pdf)["valid"] is True
+    assert service.verify("test", pdf)["valid"] is True
+
+
+def test_the_record_says_what_verification_says(client, db, issued, officer, make_user, auth_header):
+    got = verify(client, officer, storage.load(issued.sha256)).get_json()
+    record = client.get(f"{API}/contracts/{issued.id}", headers=officer).get_json()
+    assert (record["signer"], record["signed_at"]) == (got["signer"], got["signed_at"])
+    other_bank = auth_header(make_user("loan_officer"))  # on record, but not theirs to open
+    got = verify(client, other_bank, storage.load(issued.sha256)).get_json()
+    assert (got["valid"], got["on_record"], got["contract_id"]) == (True, True, None)
+
+
+def test_an_unreachable_tsa_is_a_503_and_writes_nothing(app, db, bank, monkeypatch):
+    from finplat.errors import Unavailable
+    monkeypatch.setitem(app.config, "TSA_URL", "http://127.0.0.1:9/tsr")  # nothing listens on port 9
+    before = db.session.scalar(select(func.count()).select_from(Contract))
+    with pytest.raises(Unavailable) as raised:
+        service.issue("test", "loan", sample_context("loan"), bank)
+    assert raised.value.status == 503 and raised.value.code == "tsa_unavailable"
+    assert db.session.scalar(select(func.count()).select_from(Contract)) == before

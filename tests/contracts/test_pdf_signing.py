@@ -151,3 +151,77 @@ def test_a_configured_tsa_adds_a_timestamp(ca, monkeypatch):
 
 def test_without_a_tsa_the_time_is_the_signers_own(signed, ca):
     assert verify_pdf(signed, [ca["root"]]).timestamped is False
+
+
+# --- crafted files: what the signature does not cover must not change either, and nothing may crash
+
+def _gap(data: bytes):
+    """(start, end) of the /Contents hex string, the part of the file the signature leaves out."""
+    import re
+    byte_range = [int(x) for x in re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", data).groups()]
+    return byte_range[1] + 1, byte_range[2] - 1
+
+
+def test_a_changed_padding_digit_or_letter_case_in_the_signature_breaks_it(ca, signed):
+    start, end = _gap(signed)
+    digits = signed[start:end]
+    padded = bytearray(signed)
+    padded[end - 1] = ord("1")  # the zero padding after the signature's DER
+    assert verify_pdf(bytes(padded), [ca["root"]]).intact is False
+    letter = next(i for i, c in enumerate(digits) if chr(c) in "abcdefABCDEF")
+    recased = bytearray(signed)
+    recased[start + letter] = ord(chr(digits[letter]).swapcase())  # the same bytes, written differently
+    assert verify_pdf(bytes(recased), [ca["root"]]).intact is False
+
+
+def test_a_second_signature_over_a_signed_contract_is_not_accepted(ca, signed):
+    folder = ca["folder"]
+    issued = pki.certificate_for(folder, {}, 3, "另一家机构")
+    other = signing.load_signer(folder / issued.pkcs12_path, issued.fingerprint_sha256)
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    twice = signers.PdfSigner(signers.PdfSignatureMetadata(field_name="Second", subfilter=SigSeedSubFilter.PADES),
+                              other).sign_pdf(IncrementalPdfFileWriter(BytesIO(signed)), output=BytesIO()).getvalue()
+    verdict = verify_pdf(twice, [ca["root"]])
+    assert (verdict.intact, verdict.valid, verdict.signer) == (False, False, None)
+
+
+@pytest.mark.parametrize("replacement", [b"/V 7     ", b"/V 99 0 R", b"/V (x)   "])
+def test_a_signature_field_pointing_anywhere_is_not_a_crash(ca, signed, replacement):
+    import re
+    match = re.search(rb"/V \d+ 0 R", signed)
+    crafted = signed[:match.start()] + replacement.ljust(match.end() - match.start()) + signed[match.end():]
+    verdict = verify_pdf(crafted, [ca["root"]])
+    assert verdict.intact is False
+
+
+def test_an_untrusted_tsa_does_not_set_the_time(ca, monkeypatch, tmp_path):
+    from datetime import datetime, timezone
+
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    rogue = tmp_path / "rogue"
+    pki.ensure_ca(rogue)
+    tsa_cert, tsa_key = _tsa(rogue)  # a TSA no trust root vouches for, claiming an old date
+    monkeypatch.setattr(signing, "HTTPTimeStamper", lambda url: DummyTimeStamper(
+        tsa_cert, tsa_key, fixed_dt=datetime(2019, 1, 1, tzinfo=timezone.utc)))
+    signed = signing.sign_pdf(render_pdf(PAGE), ca["signer"], reason="借款合同", location="济南", tsa_url="http://x")
+    verdict = verify_pdf(signed, [ca["root"]])
+    assert verdict.valid is True and verdict.timestamped is False and verdict.signed_at.year == 2026
+
+
+def test_certificates_are_judged_at_the_moment_given(ca, signed):
+    from datetime import datetime, timezone
+    later = datetime(2040, 1, 1, tzinfo=timezone.utc)  # the signer's certificate (5 years) has expired by then
+    assert verify_pdf(signed, [ca["root"]], moment=later).trusted is False
+    signed_at = verify_pdf(signed, [ca["root"]]).signed_at
+    assert verify_pdf(signed, [ca["root"]], moment=signed_at).valid is True
+
+
+def test_a_signer_whose_file_holds_another_certificate_is_refused(ca):
+    folder = ca["folder"]
+    issued = pki.certificate_for(folder, {}, 4, "换证机构")
+    with pytest.raises(signing.SignerUnavailable):
+        signing.load_signer(folder / issued.pkcs12_path, "0" * 64)
