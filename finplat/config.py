@@ -12,6 +12,17 @@ def _bool(name, default=False):
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _path(name):
+    """A path setting, made absolute: it must not change meaning with the working directory."""
+    value = os.environ.get(name)
+    return str(Path(value).resolve()) if value else None
+
+
+def _paths(name):
+    value = os.environ.get(name)
+    return os.pathsep.join(str(Path(v).resolve()) for v in value.split(os.pathsep) if v) if value else None
+
+
 def instance_path():
     return str(Path(os.environ.get("FINPLAT_INSTANCE_PATH", "instance")).resolve())
 
@@ -33,14 +44,14 @@ def from_environment():
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("FINPLAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
         "COB_TIME": os.environ.get("FINPLAT_COB_TIME", "23:30"),
         # Institutions' own PKCS#12 files, named "<institution name>.p12"; others get one from the instance CA.
-        "PKCS12_DIR": os.environ.get("FINPLAT_PKCS12_DIR"),
+        "PKCS12_DIR": _path("FINPLAT_PKCS12_DIR"),
         "PKCS12_PASSPHRASE": os.environ.get("FINPLAT_PKCS12_PASSPHRASE"),
         # Signed contracts, one file per content (<sha256>.pdf); default <instance>/contracts.
-        "CONTRACTS_DIR": os.environ.get("FINPLAT_CONTRACTS_DIR"),
+        "CONTRACTS_DIR": _path("FINPLAT_CONTRACTS_DIR"),
         # A time-stamping authority (RFC 3161) for PAdES B-T; none: B-B with the signer's own clock.
         "TSA_URL": os.environ.get("FINPLAT_TSA_URL"),
         # Verification trusts the instance CA and these PEM certificates (paths joined by os.pathsep).
-        "TRUST_ROOTS": os.environ.get("FINPLAT_TRUST_ROOTS"),
+        "TRUST_ROOTS": _paths("FINPLAT_TRUST_ROOTS"),
         # The largest PDF that POST /contracts/verify and the verification page accept.
         "MAX_VERIFY_BYTES": _int("FINPLAT_MAX_VERIFY_BYTES", 10 * 1024 * 1024),
         "SESSION_COOKIE_SECURE": _bool("FINPLAT_SECURE_COOKIES"),

@@ -23,12 +23,21 @@ def store(data: bytes) -> str:
     if target.exists():
         return digest
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".", delete=False) as handle:
+        try:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError:
+            os.unlink(handle.name)
+            raise
     os.chmod(handle.name, 0o640)
     os.replace(handle.name, target)
+    directory = os.open(target.parent, os.O_RDONLY)  # the rename itself survives a crash only once synced
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
     return digest
 
 
