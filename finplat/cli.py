@@ -226,10 +226,11 @@ def keys_rotate(blind_index):
 
 def register_commands(app):
     from finplat.contracts.cli import contracts_group
+    from finplat.loans.lpr_cli import lpr_group
     from finplat.registry.cli import registry_group
     from finplat.valuation.cli import valuation_group
     from finplat.valuation.reference_cli import reference_group
-    for cmd in (registry_group, valuation_group, reference_group, contracts_group, init_db_command, seed_demo_command,
-                serve_command, demo_command, institutions_group, users_group, audit_group, cob_group, scheduler_command,
-                keys_group):
+    for cmd in (registry_group, valuation_group, reference_group, contracts_group, lpr_group, init_db_command,
+                seed_demo_command, serve_command, demo_command, institutions_group, users_group, audit_group, cob_group,
+                scheduler_command, keys_group):
         app.cli.add_command(cmd)

@@ -47,6 +47,7 @@ def seed() -> list[str]:
     said = _institutions_and_users()
     said += _villages()
     said += _valuations()
+    said += _products()
     said.append(f"demo data in place; every demo user's password is {DEMO_PASSWORD}")
     return said
 
@@ -98,6 +99,38 @@ def _valuations() -> list[str]:
                                                          "note": "示例评估：投入项取自参考数据"})
         said.append(f"valuation of {land.certificate_no}: {draft.value} yuan, certified")
         valuations.certify(appraiser, draft.id)
+    db.session.commit()  # end the last read's transaction too
+    return said
+
+
+# The products of API.md "Loans": (code, name, collateral kind, LTV cap, min and max amount, min and max months).
+# Each allows every repayment method, requires no guarantee and is in no risk-sharing program.
+PRODUCTS = [
+    ("LAND-MORTGAGE", "土地经营权抵押贷款", "land_management", "0.70", "10000.00", "3000000.00", 6, 60),
+    ("EQUITY-PLEDGE", "集体资产股权质押贷款", "collective_shares", "0.50", "10000.00", "500000.00", 6, 36),
+    ("HOUSE-MORTGAGE", "农民住房财产权抵押贷款", "house", "0.60", "10000.00", "1000000.00", 6, 120),
+    ("CONSTRUCTION-LAND-MORTGAGE", "集体经营性建设用地使用权抵押贷款", "construction_land", "0.70", "100000.00",
+     "20000000.00", 12, 120),
+    ("FOREST-MORTGAGE", "林权抵押贷款", "forest", "0.50", "10000.00", "2000000.00", 6, 60),
+]
+DEMO_SPREAD_BPS = 50  # LPR + 0.50 %: an illustrative spread
+
+
+def _products() -> list[str]:
+    """The shipped LPR history and the five demo products (created through ProductIn and the service)."""
+    from finplat.loans import lpr, product_service
+    from finplat.loans.models import REPAYMENT_METHODS
+    from finplat.loans.product_schemas import ProductIn
+    loaded = lpr.load_csv("seed-demo")
+    said = [f"LPR: {loaded.loaded} announcement(s) loaded"] if loaded.loaded else []
+    for code, name, kind, cap, low, high, shortest, longest in PRODUCTS:
+        if product_service.product_by_code(code) is None:
+            product_service.create_product("seed-demo", ProductIn().load({
+                "code": code, "name": name, "collateral_kinds": [kind], "ltv_caps": {kind: cap},
+                "min_amount": low, "max_amount": high, "min_term_months": shortest, "max_term_months": longest,
+                "spread_bps": DEMO_SPREAD_BPS, "repayment_methods": list(REPAYMENT_METHODS),
+                "penalty_factor": "1.50", "guarantee_required": False, "program_id": None}))
+            said.append(f"product {code}")
     db.session.commit()  # end the last read's transaction too
     return said
 

@@ -86,6 +86,20 @@ VALUATION_LABELS = {
 }
 
 
+# Loan words: collateral kinds, repayment methods, LPR tenors (finplat.loans).
+LOAN_LABELS = {
+    "land_management": "土地经营权", "house": "农民住房财产权", "construction_land": "集体经营性建设用地使用权",
+    "forest": "林权", "water_facility": "小型水利设施产权", "collective_shares": "集体资产股权",
+    "equal_instalment": "等额本息", "equal_principal": "等额本金", "monthly_interest_bullet": "按月付息到期还本",
+    "quarterly_interest_bullet": "按季付息到期还本", "lump_sum": "到期一次还本付息",
+    "1y": "1 年期 LPR", "5y": "5 年期以上 LPR",
+}
+
+
+def _loan_words(text: str) -> str:
+    return "、".join(LOAN_LABELS.get(w.strip(), w.strip()) for w in text.split(","))
+
+
 def _valuation_word(word: str) -> str:
     return VALUATION_LABELS.get(word, REGISTRY_LABELS.get(word, word))
 
@@ -327,6 +341,34 @@ _MESSAGES = [
     (r"registered to party (\d+), a (\w+), not a collective",
      lambda m: f"该代码登记的主体 {m[1]} 是{_label(m[2])}，不是村集体经济组织"),
     (r"must be more than 0 and less than 1", "须大于 0 且小于 1"),
+    # Loan products and the LPR table (finplat/loans/product_service.py, product_schemas.py, lpr.py).
+    (r"a product with that code exists", "已有该代码的产品"),
+    (r"upper-case letters, digits, - and _ only, at most 40 \(e\.g\. LAND-MORTGAGE\)",
+     "只能用大写字母、数字、连字符和下划线，最多 40 个字符，如 LAND-MORTGAGE"),
+    (r"listed twice: (.*)", lambda m: f"重复选择：{_loan_words(m[1])}"),
+    (r"choose at least one collateral kind", "请至少选择一种抵质押物"),
+    (r"choose at least one repayment method", "请至少选择一种还款方式"),
+    (r"must be more than 0", "须大于 0"),
+    (r"must be a whole number of months from (\S+) to (\S+)", lambda m: f"须为 {m[1]} 到 {m[2]} 个月的整数"),
+    (r"must be a whole number of basis points from (\S+) to (\S+)", lambda m: f"须为 {m[1]} 到 {m[2]} 之间的整数基点"),
+    (r"a cap for a kind the product does not accept", "该产品未接受这种抵质押物：请勾选它，或清空此项"),
+    (r"must not be less than min_amount", "不能低于最低金额"),
+    (r"must not be less than min_term_months", "不能短于最短期限"),
+    (r"must be (1y|5y) for a longest term of (\d+) months \(1y up to 60 months, 5y above\)",
+     lambda m: f"最长期限为 {m[2]} 个月的产品应为{LOAN_LABELS[m[1]]}（60 个月及以内为 1 年期，以上为 5 年期以上）"),
+    (r"must be from (\S+) to (\S+) months under product (\S+)",
+     lambda m: f"产品 {m[3]} 的贷款期限须为 {m[1]} 到 {m[2]} 个月"),
+    (r"must be from (\S+) to (\S+) under product (\S+)", lambda m: f"产品 {m[3]} 的贷款金额须为 {m[1]} 到 {m[2]} 元"),
+    (r"product (\S+) allows (.*)", lambda m: f"产品 {m[1]} 的还款方式只能是{_loan_words(m[2])}"),
+    (r"product (\S+) does not accept (.*); it accepts (.*)",
+     lambda m: f"产品 {m[1]} 不接受{_loan_words(m[2])}，只接受{_loan_words(m[3])}"),
+    (r"product (\S+) does not accept (.*)", lambda m: f"产品 {m[1]} 不接受{_loan_words(m[2])}"),
+    (r"no (\S+) LPR is in force on (\S+)(: load the LPR table)?",
+     lambda m: f"{m[2]} 没有有效的{LOAN_LABELS.get(m[1], m[1])}" + ("：请先导入 LPR 数据" if m[3] else "")),
+    (r"LPR (\S+) with a spread of (\S+) bp gives no positive rate",
+     lambda m: f"LPR {m[1]} 加 {m[2]} 基点后利率不为正数"),
+    (r"must be a decimal under 0\.2: 3\.10 % is 0\.0310", "须为小于 0.2 的小数：3.10% 填 0.0310"),
+    (r"Not a valid boolean\.", "须为是或否"),
 ]
 _COMPILED = [(re.compile(pattern, re.DOTALL), zh) for pattern, zh in _MESSAGES]  # an exception's text may span lines
 

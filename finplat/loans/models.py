@@ -1,0 +1,136 @@
+"""Loan tables (DESIGN.md §3.4). Products and the LPR table here; loans, schedules and their servicing come
+below or in modules of their own.
+
+A product is platform-wide: written by an admin, offered to every bank. Its accepted collateral kinds, each
+with its LTV cap, and its repayment methods are rows of their own (product_collateral_kinds,
+product_repayment_methods), so that SQL (underwriting, revaluation, risk queries) can join on them and the
+database refuses a kind or a method it does not know. A product is priced from the LPR: the 1-year LPR for a
+loan of up to 5 years (60 months), the 5-year LPR above, plus the product's spread in basis points.
+"""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from finplat.columns import Amount, Rate, UTCDateTime, utcnow
+from finplat.extensions import db
+
+TENORS = ("1y", "5y")
+ONE_YEAR_TENOR_MAX_MONTHS = 60  # a loan of up to 5 years prices from the 1-year LPR, a longer one from the 5-year
+COLLATERAL_KINDS = ("land_management", "house", "construction_land", "forest", "water_facility", "collective_shares")
+DEFAULT_LTV_CAPS = {  # DESIGN.md §3.4
+    "land_management": Decimal("0.70"), "house": Decimal("0.60"), "construction_land": Decimal("0.70"),
+    "forest": Decimal("0.50"), "water_facility": Decimal("0.50"), "collective_shares": Decimal("0.50"),
+}
+REPAYMENT_METHODS = ("equal_instalment", "equal_principal", "monthly_interest_bullet", "quarterly_interest_bullet",
+                     "lump_sum")
+MAX_TERM_MONTHS = 360  # 30 years: no rural property loan runs longer
+SPREAD_BPS_RANGE = (-100, 1000)  # LPR - 1 point to LPR + 10 points
+PENALTY_FACTOR_RANGE = (Decimal("1.3"), Decimal("1.5"))  # penalty rate = contract rate x factor
+assert set(DEFAULT_LTV_CAPS) == set(COLLATERAL_KINDS)
+
+
+def _in(column, values):
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Product(db.Model):
+    """A loan product: accepted collateral with an LTV cap each, amount and term ranges, pricing (LPR +
+    spread), repayment methods, penalty factor, whether a guarantee is required and the risk-sharing program
+    it belongs to (an id only: programs come with the risk domain). `lpr_tenor` is the tenor of the
+    product's longest loans (1y when max_term_months <= 60, else 5y); each loan prices from the tenor of its
+    own term (finplat.loans.lpr.tenor_for)."""
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("min_amount > 0 AND min_amount <= max_amount", name="amounts"),
+        CheckConstraint(f"min_term_months >= 1 AND min_term_months <= max_term_months "
+                        f"AND max_term_months <= {MAX_TERM_MONTHS}", name="terms"),
+        CheckConstraint(_in("lpr_tenor", TENORS), name="lpr_tenor"),
+        CheckConstraint(f"(lpr_tenor = '1y') = (max_term_months <= {ONE_YEAR_TENOR_MAX_MONTHS})",
+                        name="tenor_of_term"),
+        CheckConstraint(f"spread_bps BETWEEN {SPREAD_BPS_RANGE[0]} AND {SPREAD_BPS_RANGE[1]}", name="spread"),
+        CheckConstraint(f"penalty_factor BETWEEN {PENALTY_FACTOR_RANGE[0]} AND {PENALTY_FACTOR_RANGE[1]}",
+                        name="penalty_factor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    min_amount: Mapped[Decimal] = mapped_column(Amount)
+    max_amount: Mapped[Decimal] = mapped_column(Amount)
+    min_term_months: Mapped[int] = mapped_column()
+    max_term_months: Mapped[int] = mapped_column()
+    lpr_tenor: Mapped[str] = mapped_column(String(2))
+    spread_bps: Mapped[int] = mapped_column()
+    penalty_factor: Mapped[Decimal] = mapped_column(Rate)
+    guarantee_required: Mapped[bool] = mapped_column(default=False)
+    program_id: Mapped[int | None] = mapped_column(index=True)  # a risk-sharing program; no FK until they exist
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    collateral: Mapped[list["ProductCollateral"]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", lazy="selectin")
+    methods: Mapped[list["ProductRepaymentMethod"]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def collateral_kinds(self) -> list[str]:
+        """In the order of COLLATERAL_KINDS."""
+        kinds = {c.kind for c in self.collateral}
+        return [k for k in COLLATERAL_KINDS if k in kinds]
+
+    @property
+    def ltv_caps(self) -> dict[str, Decimal]:
+        caps = {c.kind: c.ltv_cap for c in self.collateral}
+        return {k: caps[k] for k in COLLATERAL_KINDS if k in caps}
+
+    @property
+    def repayment_methods(self) -> list[str]:
+        """In the order of REPAYMENT_METHODS."""
+        chosen = {m.method for m in self.methods}
+        return [m for m in REPAYMENT_METHODS if m in chosen]
+
+
+class ProductCollateral(db.Model):
+    """A collateral kind a product accepts, with its LTV cap: the most it lends per yuan of certified value."""
+    __tablename__ = "product_collateral_kinds"
+    __table_args__ = (
+        CheckConstraint(_in("kind", COLLATERAL_KINDS), name="kind"),
+        CheckConstraint("ltv_cap > 0 AND ltv_cap <= 1", name="ltv_cap"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ltv_cap: Mapped[Decimal] = mapped_column(Rate)
+
+    product: Mapped[Product] = relationship(back_populates="collateral")
+
+
+class ProductRepaymentMethod(db.Model):
+    """A repayment method a product allows (finplat.loans.schedule computes each)."""
+    __tablename__ = "product_repayment_methods"
+    __table_args__ = (CheckConstraint(_in("method", REPAYMENT_METHODS), name="method"),)
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    product: Mapped[Product] = relationship(back_populates="methods")
+
+
+class LprRate(db.Model):
+    """A loan prime rate (贷款市场报价利率) as the National Interbank Funding Center announced it, by tenor
+    (1y, or 5y: five years and above), in force from its announcement date until the next announcement of
+    the same tenor that changes it. The rate is a decimal (0.0310 is 3.10 %). Published figures are never
+    edited (finplat.loans.lpr)."""
+    __tablename__ = "lpr_rates"
+    __table_args__ = (
+        UniqueConstraint("tenor", "effective_date"),
+        CheckConstraint(_in("tenor", TENORS), name="tenor"),
+        CheckConstraint("rate > 0 AND rate < 1", name="rate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenor: Mapped[str] = mapped_column(String(2))
+    rate: Mapped[Decimal] = mapped_column(Rate)
+    effective_date: Mapped[date] = mapped_column(Date)  # the announcement date
+    source: Mapped[str | None] = mapped_column(String(200))
