@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finplat.columns import Amount, Rate, UTCDateTime, utcnow
 from finplat.extensions import db
+from finplat.loans.schedule import METHODS
 
 TENORS = ("1y", "5y")
 ONE_YEAR_TENOR_MAX_MONTHS = 60  # a loan of up to 5 years prices from the 1-year LPR, a longer one from the 5-year
@@ -23,8 +24,7 @@ DEFAULT_LTV_CAPS = {  # DESIGN.md §3.4
     "land_management": Decimal("0.70"), "house": Decimal("0.60"), "construction_land": Decimal("0.70"),
     "forest": Decimal("0.50"), "water_facility": Decimal("0.50"), "collective_shares": Decimal("0.50"),
 }
-REPAYMENT_METHODS = ("equal_instalment", "equal_principal", "monthly_interest_bullet", "quarterly_interest_bullet",
-                     "lump_sum")
+REPAYMENT_METHODS = METHODS  # the schedule module's five methods
 MAX_TERM_MONTHS = 360  # 30 years: no rural property loan runs longer
 SPREAD_BPS_RANGE = (-100, 1000)  # LPR - 1 point to LPR + 10 points
 PENALTY_FACTOR_RANGE = (Decimal("1.3"), Decimal("1.5"))  # penalty rate = contract rate x factor
