@@ -64,6 +64,7 @@ def _register_models():
     import finplat.jobs  # noqa: F401
     import finplat.loans.models  # noqa: F401
     import finplat.loans.product_service  # noqa: F401  (the products' scoping rule)
+    import finplat.loans.scopes  # noqa: F401
     import finplat.registry.models  # noqa: F401
     import finplat.registry.scopes  # noqa: F401
     import finplat.valuation.models  # noqa: F401
@@ -83,7 +84,7 @@ def _register_blueprints(app):
     from finplat.auth import api as auth_api
     from finplat.contracts import api as contract_api
     from finplat.contracts import views as contract_views
-    from finplat.loans import product_api, product_views, schedule_api
+    from finplat.loans import loan_api, product_api, product_views, schedule_api
     from finplat.registry import party_api, right_api, share_api
     from finplat.registry import views as registry_views
     from finplat.valuation import api as valuation_api
@@ -94,7 +95,8 @@ def _register_blueprints(app):
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blp in (auth_api.blp, admin_api.blp, party_api.blp, right_api.blp, share_api.blp, valuation_api.blp,
-                reference_api.blp, contract_api.blp, product_api.blp, schedule_api.blp):
+                reference_api.blp, contract_api.blp, product_api.blp, schedule_api.blp,
+                loan_api.blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)  # the API authenticates with bearer tokens only, never the session cookie
     app.register_blueprint(web_views.bp)

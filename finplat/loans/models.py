@@ -134,3 +134,66 @@ class LprRate(db.Model):
     rate: Mapped[Decimal] = mapped_column(Rate)
     effective_date: Mapped[date] = mapped_column(Date)  # the announcement date
     source: Mapped[str | None] = mapped_column(String(200))
+
+
+# --- applications and loans
+
+LOAN_STATUSES = ("draft", "submitted", "approved", "rejected", "contracted", "active", "paid_off", "written_off")
+
+
+class Loan(db.Model):
+    """An application and, once disbursed, the loan: who lends to whom under which product, its priced rate
+    (the LPR announcement it stands on plus the product's spread, fixed for the term), and who made, checked
+    and decided it."""
+    __tablename__ = "loans"
+    __table_args__ = (
+        CheckConstraint(_in("status", LOAN_STATUSES), name="status"),
+        CheckConstraint(_in("repayment_method", REPAYMENT_METHODS), name="repayment_method"),
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("term_months > 0", name="term_months"),
+        CheckConstraint("approver_id IS NULL OR approver_id <> maker_id", name="maker_checker"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    term_months: Mapped[int] = mapped_column()
+    repayment_method: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    lpr_tenor: Mapped[str] = mapped_column(String(2))
+    lpr_rate: Mapped[Decimal] = mapped_column(Rate)
+    lpr_date: Mapped[date] = mapped_column(Date)
+    spread_bps: Mapped[int] = mapped_column()
+    annual_rate: Mapped[Decimal] = mapped_column(Rate)
+    penalty_factor: Mapped[Decimal] = mapped_column(Rate)
+    maker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    planned_maturity: Mapped[date | None] = mapped_column(Date)  # from the date it was submitted
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    collateral: Mapped[list["LoanCollateral"]] = relationship(order_by="LoanCollateral.id", back_populates="loan")
+    product: Mapped[Product] = relationship()
+
+
+class LoanCollateral(db.Model):
+    """One collateral item of a loan: a right, or shares of a shareholding."""
+    __tablename__ = "loan_collateral"
+    __table_args__ = (
+        CheckConstraint("(right_id IS NULL) <> (shareholding_id IS NULL)", name="one_collateral"),
+        CheckConstraint("(shareholding_id IS NULL) = (shares IS NULL) AND (shares IS NULL OR shares > 0)",
+                        name="shares"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    right_id: Mapped[int | None] = mapped_column(ForeignKey("rights.id"), index=True)
+    shareholding_id: Mapped[int | None] = mapped_column(ForeignKey("shareholdings.id"), index=True)
+    shares: Mapped[int | None] = mapped_column()
+
+    loan: Mapped[Loan] = relationship(back_populates="collateral")

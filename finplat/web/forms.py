@@ -59,6 +59,13 @@ class Places:
             raise ValidationError(f"最多 {self.places} 位小数")
 
 
+UNDERWRITING_LABELS = {
+    "valuation_missing": "缺少有效的认证评估", "valuation_expired": "评估已过期", "ltv_exceeded": "抵质押率超过上限",
+    "term_beyond_right": "贷款到期日晚于产权期限届满前一年", "collateral_encumbered": "押品已冻结或已设定抵质押",
+    "consent_missing": "缺少同意书或备案", "fire_insurance_missing": "森林火灾保险未覆盖贷款期限",
+    "borrower_in_default": "借款人有违约贷款",
+}
+
 # Registry words that the services' messages name (party kinds, right kinds, consent kinds, fields).
 REGISTRY_LABELS = {
     "household": "农户", "collective": "村集体经济组织", "enterprise": "企业",
@@ -262,6 +269,17 @@ _MESSAGES = [
     (r"a co-owner's consent names the household member who gave it", "请选择签署同意书的家庭成员"),
     (r"not a member of the household that holds the right", "不是权利人家庭的成员"),
     (r"no such household member", "没有这个家庭成员"),
+    (r"a bank manager of the lending bank decides", "须由贷款银行的审批人审批"),
+    (r"loan \d+ is (\w+)", lambda m: f"该贷款当前状态为 {m[1]}，不能进行此操作"),
+    (r"loans are filed by a bank's loan officers", "贷款申请须由银行信贷员提交"),
+    (r"no such product", "没有这个贷款产品"),
+    (r"the application fails underwriting: (.*)", lambda m: "申请未通过审查：" + "、".join(
+        UNDERWRITING_LABELS.get(c.strip(), c.strip()) for c in m[1].split(","))),
+    (r"the maker of an application may not decide it", "申请的经办人不能审批自己的申请"),
+    (r"the right is not held by the borrower", "该产权不属于借款人"),
+    (r"the shares are not held by the borrower", "该股权不属于借款人"),
+    (r"no such shareholding", "没有这个股权"),
+    (r"listed twice", "重复列出"),
     (r"not a PDF file", "不是 PDF 文件"),
     (r"the time-stamping authority did not answer: .*", "时间戳服务暂时无法访问，请稍后重试"),
     (r"stored contract (\S+) has changed on disk", "存档的合同文件已被改动，不予提供"),

@@ -1,0 +1,76 @@
+"""Applications and loans at the API edge (API.md "Loans")."""
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from finplat.api_base import ApiSchema, Id, Money, Name, PageArgs, RateField
+from finplat.loans.models import LOAN_STATUSES, REPAYMENT_METHODS
+
+
+class CollateralIn(ApiSchema):
+    right_id = Id()
+    shareholding_id = Id()
+    shares = fields.Integer(strict=True, validate=validate.Range(min=1, max=10**9))
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if bool(data.get("right_id")) == bool(data.get("shareholding_id")):
+            raise ValidationError("give a right_id, or a shareholding_id with shares", field_name="right_id")
+        if data.get("shareholding_id") and not data.get("shares"):
+            raise ValidationError("how many of the holding's shares are pledged", field_name="shares")
+        if data.get("right_id") and data.get("shares"):
+            raise ValidationError("only a shareholding has shares", field_name="shares")
+
+
+class LoanIn(ApiSchema):
+    product_id = Id(required=True)
+    borrower_id = Id(required=True)
+    amount = Money(required=True, min_value=Decimal("0.01"))
+    term_months = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=600))
+    repayment_method = fields.String(required=True, validate=validate.OneOf(REPAYMENT_METHODS))
+    purpose = Name(500, required=True)
+    collateral = fields.List(fields.Nested(CollateralIn), required=True, validate=validate.Length(min=1, max=20))
+
+
+class RejectIn(ApiSchema):
+    reason = Name(500, required=True)
+
+
+class LoanFilter(PageArgs):
+    status = fields.String(validate=validate.OneOf(LOAN_STATUSES))
+    borrower_id = Id(strict=False)
+
+
+class LoanCollateralSchema(Schema):
+    right_id = fields.Integer(allow_none=True)
+    shareholding_id = fields.Integer(allow_none=True)
+    shares = fields.Integer(allow_none=True)
+
+
+class LoanSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    bank_id = fields.Integer()
+    product_id = fields.Integer()
+    borrower_id = fields.Integer()
+    amount = Money()
+    term_months = fields.Integer()
+    repayment_method = fields.String()
+    purpose = fields.String()
+    annual_rate = RateField()
+    lpr_tenor = fields.String()
+    lpr_rate = RateField()
+    lpr_date = fields.Date()
+    spread_bps = fields.Integer()
+    principal_outstanding = Money()
+    interest_due = Money()
+    penalty_due = Money()
+    dpd = fields.Integer()
+    classification = fields.String(allow_none=True)
+    ltv = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "amount / certified value"})
+    maker_id = fields.Integer()
+    approver_id = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    collateral = fields.List(fields.Nested(LoanCollateralSchema))
+    created_at = fields.DateTime()
