@@ -104,8 +104,10 @@ def _facts(loan: Loan, day) -> underwriting.Application:
         if item.right_id:
             right = db.session.get(Right, item.right_id)
             current = valuations.current_certified(right_id=right.id, day=day)
+            held = right.holder_id == loan.borrower_id  # a right transferred since filing is not available
             items.append(underwriting.CollateralFacts(
-                kind=right.kind, status=right.status, certified_value=current.value if current else None,
+                kind=right.kind, status=right.status if held else "transferred",
+                certified_value=current.value if current else None,
                 had_valuation=_ever_certified(Valuation.right_id == right.id), ltv_cap=caps.get(right.kind, Decimal(0)),
                 live_secured=lien_service.live_secured(right.id), term_end=right.term_end,
                 missing_consents=tuple(right_service.missing_consents(right)),
@@ -113,12 +115,16 @@ def _facts(loan: Loan, day) -> underwriting.Application:
         else:
             holding = db.session.get(Shareholding, item.shareholding_id)
             current = valuations.current_certified(shareholding_id=holding.id, day=day)
-            value = current.value / current.shares * item.shares if current and current.shares else None
+            # the pledged shares at the valuation's value per share (multiplied first: no division error),
+            # and only as many shares as were valued
+            covered = current is not None and current.shares and item.shares <= current.shares
+            value = current.value * item.shares / current.shares if covered else None
+            held = holding.member_id == loan.borrower_id
             items.append(underwriting.CollateralFacts(
                 kind="collective_shares", certified_value=value,
-                had_valuation=_ever_certified(Valuation.shareholding_id == holding.id),
+                had_valuation=covered or (current is None and _ever_certified(Valuation.shareholding_id == holding.id)),
                 ltv_cap=caps.get("collective_shares", Decimal(0)), shares=item.shares,
-                shares_free=holding.shares - lien_service.live_pledged_shares(holding.id)))
+                shares_free=holding.shares - lien_service.live_pledged_shares(holding.id) if held else 0))
     in_default = db.session.execute(select(Loan.id).where(Loan.borrower_id == loan.borrower_id,
                                                           Loan.status.in_(IN_DEFAULT)).limit(1)).first() is not None
     return underwriting.Application(amount=loan.amount, maturity=schedule.maturity(day, loan.term_months),
@@ -184,12 +190,16 @@ def _decide(actor, loan_id: int, status: str, reason: str | None) -> Loan:
         raise Forbidden("the maker of an application may not decide it", code="maker_checker")
     _status(loan, "submitted")
     if status == "approved":
-        failed = check(loan)  # the collateral may have changed since submission
+        # the collateral may have changed since submission; hold its rights still until the decision commits
+        right_ids = sorted(c.right_id for c in loan.collateral if c.right_id)
+        db.session.execute(select(Right.id).where(Right.id.in_(right_ids)).order_by(Right.id)
+                           .with_for_update(read=True)).all()
+        failed = check(loan)
         if failed:
             _refuse(failed)
     loan.status, loan.approver_id, loan.decided_at, loan.decision_reason = status, actor.id, utcnow(), reason
     audit.record(actor, f"loan.{status}", "loan", loan.id, before={"status": "submitted"},
-                 after={"status": status, "reason": reason})
+                 after={"status": status, "reason": reason, "ltv": describe(loan)["ltv"]})
     db.session.commit()
     return loan
 
@@ -223,17 +233,19 @@ def describe(loan: Loan) -> dict:
     facts = _facts(loan, cob.open_date())
     values = [item.certified_value for item in facts.collateral]
     ltv = loan.amount / sum(values) if values and all(v is not None for v in values) and sum(values) else None
+    ltv = ltv.quantize(Decimal("0.00000001")) if ltv is not None else None  # as a rate is stored
     zero = Decimal("0.00")
     return {**snapshot(loan), "id": loan.id, "status": loan.status, "principal_outstanding": zero,
             "interest_due": zero, "penalty_due": zero, "dpd": 0, "classification": None, "ltv": ltv,
             "maker_id": loan.maker_id, "approver_id": loan.approver_id, "decided_at": loan.decided_at,
-            "decision_reason": loan.decision_reason, "created_at": loan.created_at,
-            "collateral": [{"right_id": c.right_id, "shareholding_id": c.shareholding_id, "shares": c.shares}
-                           for c in loan.collateral]}
+            "decision_reason": loan.decision_reason, "created_at": loan.created_at}
 
 
 def snapshot(loan: Loan) -> dict:
     return {"bank_id": loan.bank_id, "product_id": loan.product_id, "borrower_id": loan.borrower_id,
             "amount": loan.amount, "term_months": loan.term_months, "repayment_method": loan.repayment_method,
             "purpose": loan.purpose, "annual_rate": loan.annual_rate, "lpr_tenor": loan.lpr_tenor,
-            "lpr_rate": loan.lpr_rate, "lpr_date": loan.lpr_date, "spread_bps": loan.spread_bps}
+            "lpr_rate": loan.lpr_rate, "lpr_date": loan.lpr_date, "spread_bps": loan.spread_bps,
+            "penalty_factor": loan.penalty_factor,
+            "collateral": [{"right_id": c.right_id, "shareholding_id": c.shareholding_id, "shares": c.shares}
+                           for c in loan.collateral]}

@@ -11,7 +11,7 @@ live lien never expires silently: it gets one `expiry_warning` event 180 days be
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from finplat import cob
@@ -213,7 +213,13 @@ def record_consent(actor, right_id: int, data: dict) -> Consent:
 def missing_consents(right: Right) -> list[str]:
     """The consents a mortgage of `right` still needs (for origination): for a house, every member of the
     holding household is a co-owner whose consent must be on file."""
-    consents = db.session.execute(select(Consent.kind, Consent.member_id).where(Consent.right_id == right.id)).all()
+    # Consents given before the right last changed hands were given for the old holder: they do not count.
+    moved = db.session.execute(select(func.max(RightEvent.occurred_at)).where(
+        RightEvent.right_id == right.id, RightEvent.kind == "transferred")).scalar()
+    query = select(Consent.kind, Consent.member_id).where(Consent.right_id == right.id)
+    if moved is not None:
+        query = query.where(Consent.recorded_at > moved)
+    consents = db.session.execute(query).all()
     co_owners = ()
     if right.kind == "house":
         co_owners = db.session.execute(select(HouseholdMember.id)

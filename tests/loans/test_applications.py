@@ -114,7 +114,7 @@ def test_an_application_is_priced_from_the_lpr_and_approved_by_another_manager(c
 def test_the_maker_may_not_decide(client, db, products, people, village, valued):
     loan = file(client, people, application(products, village["household"], valued), who="manager")
     url = f"{API}/loans/{loan['id']}"
-    client.post(f"{url}/submit", headers=people["manager"][1])
+    assert client.post(f"{url}/submit", headers=people["manager"][1]).status_code == 200
     resp = client.post(f"{url}/approve", headers=people["manager"][1])
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "maker_checker"
     resp = client.post(f"{url}/reject", headers=people["manager2"][1], json={"reason": "用途不明"})
@@ -150,7 +150,7 @@ def test_underwriting_names_an_expired_valuation_and_a_loan_past_the_room(client
 
 def test_an_approval_checks_again(client, db, products, people, village, valued):
     loan = file(client, people, application(products, village["household"], valued))
-    client.post(f"{API}/loans/{loan['id']}/submit", headers=people["officer"][1])
+    assert client.post(f"{API}/loans/{loan['id']}/submit", headers=people["officer"][1]).status_code == 200
     right_service.freeze("test", valued.id, "法院冻结")
     resp = client.post(f"{API}/loans/{loan['id']}/approve", headers=people["manager"][1])
     assert resp.status_code == 422 and resp.get_json()["error"]["fields"]["checks"] == ["collateral_encumbered"]
@@ -193,3 +193,13 @@ def test_who_sees_a_loan(client, db, products, people, village, valued, make_use
                        json=application(products, village["household"], valued)).status_code == 403
     listed = client.get(f"{API}/loans", headers=people["manager"][1]).get_json()
     assert [item["id"] for item in listed["items"]] == [loan["id"]]
+
+
+def test_collateral_transferred_after_filing_fails_and_its_old_consents_do_not_count(client, db, products, people,
+                                                                                     village, valued):
+    loan = file(client, people, application(products, village["household"], valued))
+    right_service.transfer("test", valued.id, {"to_holder_id": village["neighbour"].id, "document_ref": "互换-1"})
+    # the household no longer holds it; the filing on record was made for the old holder
+    assert submit_checks(client, people, loan) == ["collateral_encumbered", "consent_missing"]
+    theirs = file(client, people, application(products, village["neighbour"], valued))
+    assert submit_checks(client, people, theirs) == ["consent_missing"]
