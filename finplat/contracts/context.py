@@ -44,9 +44,9 @@ from finplat.contracts.numerals import rmb_capital
 from finplat.money import to_fen
 from finplat.registry.identity import uscc_error
 from finplat.security.pii import mask
+from finplat.contracts.models import CONTRACT_KINDS
 
-KINDS = ("loan", "land_mortgage", "house_mortgage", "construction_land_mortgage", "forest_mortgage",
-         "share_pledge", "guarantee", "schedule_annex")
+KINDS = CONTRACT_KINDS
 TITLES = {
     "loan": "借款合同",
     "land_mortgage": "土地经营权抵押合同",
@@ -565,7 +565,7 @@ def sample_context(kind: str) -> dict:
 
 def sample_data(kind: str) -> dict:
     """The input `sample_context` builds from (before validation)."""
-    from finplat.contracts.sample_schedule import add_months, equal_instalment
+    from finplat.loans.schedule import maturity, schedule
 
     village = "济南市历城区唐王街道宅科村"
     start = SAMPLE_DATE
@@ -594,7 +594,7 @@ def sample_data(kind: str) -> dict:
         "borrower": borrower,
         "loan": {"contract_no": loan_no, "amount": f"{amount}", "lpr_tenor": "1y", "lpr_rate": f"{lpr}",
                  "lpr_date": "2026-10-20", "spread_bps": spread, "term_months": months,
-                 "start_date": start.isoformat(), "maturity_date": add_months(start, months).isoformat(),
+                 "start_date": start.isoformat(), "maturity_date": maturity(start, months).isoformat(),
                  "repayment_method": "equal_instalment", "purpose": purpose,
                  "repayment_account": "6230 5100 0012 3456 789", "penalty_factor": "1.50"},
     }
@@ -674,7 +674,8 @@ def sample_data(kind: str) -> dict:
         data["guarantee"] = {"ratio": "0.80", "period_years": 3}
     elif kind == "schedule_annex":
         data.update(contract_no=f"{SAMPLE_LOAN_NO}-附件1")
-        data["schedule"] = [{"number": r["number"], "due_date": r["due_date"].isoformat(),
-                             **{k: f"{r[k]}" for k in ("principal", "interest", "payment", "balance")}}
-                            for r in equal_instalment(amount, lpr + Decimal(spread) / 10000, months, start)]
+        rows = schedule(amount, lpr + Decimal(spread) / 10000, months, "equal_instalment", start).instalments
+        data["schedule"] = [{"number": r.number, "due_date": r.due_date.isoformat(),
+                             **{k: str(getattr(r, k)) for k in ("principal", "interest", "payment", "balance")}}
+                            for r in rows]
     return data

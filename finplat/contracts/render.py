@@ -3,7 +3,7 @@ package: Noto Serif SC and Noto Sans SC, SIL Open Font License).
 
 Nothing is fetched while rendering: the fetcher answers only the two font files and refuses every other URL
 outright (a template that names one fails rather than reaching the network or the file system). WeasyPrint
-subsets the fonts with HarfBuzz; Debian's `libharfbuzz-subset0` makes that about twenty times faster.
+subsets the fonts with HarfBuzz: Debian's `libharfbuzz-subset0` must be installed for the fast path.
 """
 import pylopdf_fonts_zh_cn
 from weasyprint import CSS, HTML

@@ -16,15 +16,14 @@ from sqlalchemy import select
 from finplat import audit
 from finplat.auth.permissions import get_visible, visible
 from finplat.contracts import pki, signing, storage, templates
+from finplat.contracts.context import TITLES
 from finplat.contracts.models import Contract, SigningCertificate
 from finplat.contracts.render import render_pdf
 from finplat.contracts.verify import NotAPdf, NoSignature, verify_pdf
 from finplat.errors import Conflict, RuleViolation, Unavailable, field_error
 from finplat.extensions import db
 
-KIND_LABELS = {"loan": "借款合同", "land_mortgage": "土地经营权抵押合同", "house_mortgage": "农民住房财产权抵押合同",
-               "construction_land_mortgage": "集体经营性建设用地使用权抵押合同", "forest_mortgage": "林权抵押合同",
-               "share_pledge": "集体资产股权质押合同", "guarantee": "保证合同", "schedule_annex": "还款计划表"}
+KIND_LABELS = TITLES
 PDF_MIME = "application/pdf"
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from finplat import audit, cob
+from finplat.api_base import MAX_ID
 from finplat.auth.permissions import get_visible, visible
 from finplat.columns import utcnow
 from finplat.errors import Conflict, Forbidden, NotFound, RuleViolation, field_error, invalid_fields
@@ -155,7 +156,7 @@ def _refuse(failed: list[str]):
 
 def _locked(actor, loan_id: int) -> Loan:
     loan = None
-    if 1 <= loan_id <= 2**31 - 1:
+    if 1 <= loan_id <= MAX_ID:
         loan = db.session.execute(visible(Loan, actor).where(Loan.id == loan_id).with_for_update()
                                   .execution_options(populate_existing=True)).scalar_one_or_none()
     if loan is None:

@@ -29,9 +29,7 @@ inserted with one audit record (`lpr.load`) in one transaction. A load that adds
 On PostgreSQL loads queue behind each other (an advisory lock), so that what a load found published stays
 true until it commits.
 """
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -43,7 +41,7 @@ from finplat import audit
 from finplat.extensions import db
 from finplat.loans.models import ONE_YEAR_TENOR_MAX_MONTHS, TENORS, LprRate
 from finplat.loans.product_schemas import LprRow
-from finplat.valuation.reference_loader import BadFile, InvalidRows, RowError
+from finplat.valuation.reference_loader import InvalidRows, RowError, TooManyValues, flatten, read_table
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "lpr_data" / "lpr.csv"
 COLUMNS = ("effective_date", "tenor", "rate", "source")
@@ -54,7 +52,6 @@ ALIASES = {
     "rate": ("利率", "报价"),
     "source": ("来源", "数据来源"),
 }
-ENCODINGS = ("utf-8-sig", "gb18030")
 LOCK = (0x46504C52, 0)  # "FPLR": one advisory lock for every LPR load
 
 
@@ -100,63 +97,15 @@ class LprFile:
     sha256: str = ""
 
 
-def _decode(data: bytes, encoding: str | None, name: str) -> str:
-    for candidate in ((encoding,) if encoding else ENCODINGS):
-        try:
-            return data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    if encoding:
-        raise BadFile(f"the file is not {encoding} text", name)
-    raise BadFile("the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8", name)
-
-
-def _header(titles: list[str], name: str) -> list[str]:
-    known = {alias.lower(): column for column, aliases in ALIASES.items() for alias in (column, *aliases)}
-    columns, unknown = [], []
-    for title in titles:
-        column = known.get("".join(title.lstrip("\ufeff").split()).lower())
-        if column is None:
-            unknown.append(title.strip())
-        columns.append(column)
-    if unknown:
-        raise BadFile(f"unknown columns: {', '.join(unknown)} (known: {', '.join(COLUMNS)})", name)
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    if repeated:
-        raise BadFile(f"columns given twice: {', '.join(repeated)}", name)
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise BadFile(f"missing columns: {', '.join(missing)}", name)
-    return columns
-
-
 def read_csv(source=None, encoding: str | None = None, file_name: str | None = None) -> LprFile:
-    """The rows of an LPR file: `source` is a path (default: the shipped file) or an upload's bytes. BadFile
-    when the file as a whole cannot be read; blank lines are skipped."""
+    """The rows of an LPR file: `source` is a path (default: the shipped file) or an upload's bytes (read as
+    reference data is: reference_loader.read_table)."""
     if isinstance(source, (bytes, bytearray)):
         data, file_name = bytes(source), file_name or "lpr.csv"
     else:
         path = Path(source) if source is not None else SHIPPED_FILE
         data, file_name = path.read_bytes(), file_name or path.name
-    reader = csv.reader(io.StringIO(_decode(data, encoding, file_name), newline=""))
-    rows, numbers = [], []
-    try:
-        header = next(reader, None)
-        if header is None or not any(t.strip() for t in header):
-            raise BadFile("the file is empty", file_name)
-        columns = _header(header, file_name)
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            numbers.append(reader.line_num)
-            if len(values) > len(columns):
-                rows.append(RowError(reader.line_num, "-", f"{len(values)} values for {len(columns)} columns"))
-                continue
-            rows.append({c: v.strip() for c, v in zip(columns, values) if v.strip()})
-    except csv.Error as exc:
-        raise BadFile(f"not a CSV file: {exc}", file_name) from None
-    if not rows:
-        raise BadFile("no rows: the file has a header only", file_name)
+    rows, numbers = read_table(data, file_name, COLUMNS, ALIASES, REQUIRED, encoding)
     return LprFile(file_name, rows, numbers, hashlib.sha256(data).hexdigest())
 
 
@@ -173,12 +122,6 @@ class Summary:
         return {"rows": self.rows, "loaded": self.loaded, "unchanged": self.unchanged}
 
 
-def _flatten(messages, prefix=""):
-    if isinstance(messages, dict):
-        return [pair for key, value in messages.items() for pair in _flatten(value, f"{prefix}{key}.")]
-    return [(prefix.rstrip(".") or "-", m) for m in (messages if isinstance(messages, list) else [messages])]
-
-
 def _lock():
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :k)"), {"ns": LOCK[0], "k": LOCK[1]})
@@ -191,15 +134,15 @@ def load_file(actor, file: LprFile) -> Summary:
     summary, errors, loaded = Summary(rows=len(file.rows)), [], []
     schema = LprRow()
     for number, raw in zip(file.numbers, file.rows):
-        if isinstance(raw, RowError):
-            errors.append(raw)
+        if isinstance(raw, TooManyValues):
+            errors.append(RowError(number, "-", f"{raw.values} values for {raw.columns} columns"))
         elif not isinstance(raw, dict):
             errors.append(RowError(number, "-", "a row must be an object of column names and values"))
         else:
             try:
                 loaded.append((number, schema.load(raw)))
             except ValidationError as exc:
-                errors.extend(RowError(number, f, m) for f, m in _flatten(exc.messages))
+                errors.extend(RowError(number, f, m) for f, m in flatten(exc.messages))
 
     seen = {}
     for number, data in loaded:

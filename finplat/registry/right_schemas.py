@@ -111,7 +111,7 @@ class LienSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     rank = fields.Integer()
-    secured_amount = DecimalString(2, Decimal("9999999999999999.99"))
+    secured_amount = Money()
     secures_type = fields.String()
     secures_id = fields.String()
     holder_id = fields.Integer(allow_none=True)
@@ -141,7 +141,7 @@ class RightSchema(RightSummarySchema):
     holder_name = fields.String()
     consents = fields.List(fields.Nested(ConsentSchema))
     liens = fields.List(fields.Nested(LienSchema), allow_none=True)
-    certified_value = DecimalString(2, Decimal("9999999999999999.99"), allow_none=True)
+    certified_value = Money(allow_none=True)
     as_of = fields.Date(allow_none=True)
 
 

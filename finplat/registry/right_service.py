@@ -15,6 +15,7 @@ from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from finplat import cob
+from finplat.api_base import MAX_ID
 from finplat.auth.permissions import get_visible, visible
 from finplat.errors import Conflict, NotFound, field_error, invalid_fields
 from finplat.extensions import db
@@ -78,7 +79,7 @@ def register_right(actor, data: dict) -> Right:
                   **errors}
     year_built = data["attributes"].get("year_built")
     if year_built is not None and year_built > cob.open_date().year:
-        errors["attributes"] = {"year_built": ["must not be after the current year"]}
+        errors.setdefault("attributes", {})["year_built"] = ["must not be after the current year"]
     if errors:
         raise invalid_fields(errors)
     taken = field_error("certificate_no", "a right with that certificate number is registered", Conflict,
@@ -170,7 +171,7 @@ def history(actor, right_id: int):
 def _locked(actor, right_id: int) -> Right:
     """The right, its row locked until commit (the lien service locks it too), fresh from the database."""
     right = None
-    if 1 <= right_id <= 2**31 - 1:
+    if 1 <= right_id <= MAX_ID:
         right = db.session.execute(visible(Right, actor).where(Right.id == right_id).with_for_update()
                                    .execution_options(populate_existing=True)).scalar_one_or_none()
     if right is None:

@@ -68,6 +68,13 @@ ATTRIBUTE_LABELS = {name: label for attrs in ATTRIBUTES.values() for name, label
 VALUE_LABELS = {value: label.split("（")[0] for options in CHOICES.values() for value, label in options}
 
 
+def _whole_number(value, limit=10**6) -> int | None:
+    """A positive whole number in ASCII digits from a query string, else None ("²".isdigit() is true too)."""
+    if value and value.isascii() and value.isdecimal() and 0 < int(value) < limit:
+        return int(value)
+    return None
+
+
 def _optional_int(value):
     return None if value in (None, "") else int(value)
 
@@ -256,8 +263,9 @@ def _right_field(kind):
 @require(*WRITERS)
 def new_right():
     form = RightForm()
-    if request.method == "GET" and request.args.get("holder_id", "").isdigit():
-        form.holder_id.data = int(request.args["holder_id"])
+    holder_id = _whole_number(request.args.get("holder_id"))
+    if request.method == "GET" and holder_id:
+        form.holder_id.data = holder_id
     right, status = submit(form, RightIn(), lambda data: right_service.register_right(current_user, data),
                            extra=_attributes, field_of=_right_field(form.kind.data))
     if right is None:
@@ -401,7 +409,7 @@ def search():
     # links may still search by village or certificate with ?q=.
     args = request.form if request.method == "POST" else request.args
     q = (args.get("q") or "").strip()[:200]
-    page = int(args["page"]) if args.get("page", "").isdigit() and 0 < int(args["page"]) < 10**6 else 1
+    page = _whole_number(args.get("page")) or 1
     parties, rights, more = [], [], False
     if q:
         from finplat.extensions import db

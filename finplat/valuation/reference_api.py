@@ -10,14 +10,14 @@ replacement_costs, collective_net_assets):
 from finplat import cob
 from finplat.api_base import Blueprint, paginate
 from finplat.auth.permissions import current_actor, require
-from finplat.auth.roles import ROLE_INSTITUTION_KIND
+from finplat.auth.roles import INSTITUTION_ROLES
 from finplat.valuation import reference, reference_loader
 from finplat.valuation.reference_schemas import (ITEM_SCHEMAS, LOAD_SCHEMAS, PAGE_SCHEMAS, ROW_SCHEMAS, ReferenceArgs,
                                                  ReferenceLoadSummarySchema)
 
 blp = Blueprint("valuation_reference_api", __name__, description="Valuation: reference data")
 
-READERS = tuple(role for role, kind in ROLE_INSTITUTION_KIND.items() if kind)  # every role but farmer
+READERS = INSTITUTION_ROLES
 TITLES = {
     "land_prices": "benchmark land prices per m2 by region, use and grade",
     "net_incomes": "annual net incomes per mu by region, right kind and crop or species",

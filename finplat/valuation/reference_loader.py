@@ -114,52 +114,61 @@ def _decode(data: bytes, encoding: str | None, name: str) -> str:
     raise BadFile("the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8", name)
 
 
-def _header(spec: Dataset, titles: list[str], name: str) -> list[str]:
-    known = {alias.lower(): column for column, aliases in spec.aliases.items() for alias in (column, *aliases)}
-    columns, unknown = [], []
+def _header(titles: list[str], columns: tuple, aliases: dict, required: tuple, name: str) -> list[str]:
+    known = {alias.lower(): column for column, names in aliases.items() for alias in (column, *names)}
+    found, unknown = [], []
     for title in titles:
-        column = known.get(title.strip().lstrip("\ufeff").lower())
+        column = known.get("".join(title.lstrip("\ufeff").split()).lower())
         if column is None:
             unknown.append(title.strip())
-        columns.append(column)
+        found.append(column)
     if unknown:
-        raise BadFile(f"unknown columns: {', '.join(unknown)} (known: {', '.join(spec.columns)})", name)
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
+        raise BadFile(f"unknown columns: {', '.join(unknown)} (known: {', '.join(columns)})", name)
+    repeated = sorted({c for c in found if found.count(c) > 1})
     if repeated:
         raise BadFile(f"columns given twice: {', '.join(repeated)}", name)
-    missing = [c for c in spec.required if c not in columns]
+    missing = [c for c in required if c not in found]
     if missing:
         raise BadFile(f"missing columns: {', '.join(missing)}", name)
-    return columns
+    return found
 
 
-def read_csv(name: str, source, encoding: str | None = None, file_name: str | None = None) -> CsvFile:
-    """Dataset `name`'s rows from `source`, a path or the bytes of an uploaded file. `encoding` None tries
-    UTF-8, then GB18030. BadFile when the file as a whole cannot be read; blank lines are skipped."""
-    spec = dataset(name)
-    if isinstance(source, (bytes, bytearray)):
-        data, file_name = bytes(source), file_name or f"{name}.csv"
-    else:
-        data, file_name = Path(source).read_bytes(), file_name or Path(source).name
+def read_table(data: bytes, file_name: str, columns: tuple, aliases: dict, required: tuple,
+               encoding: str | None = None) -> tuple[list, list]:
+    """(rows, numbers) of a CSV file whose header names `columns` (in English, or by one of their `aliases`,
+    without regard to case or blanks): each row a dict of the values given, or TooManyValues, numbered as a
+    spreadsheet shows it. `encoding` None tries UTF-8, then GB18030. BadFile when the file as a whole cannot
+    be read; blank lines are skipped. Shared by every dated table loaded from CSV (reference data, the LPR)."""
     reader = csv.reader(io.StringIO(_decode(data, encoding, file_name), newline=""))
     try:
         header = next(reader, None)
         if header is None or not any(t.strip() for t in header):
             raise BadFile("the file is empty", file_name)
-        columns = _header(spec, header, file_name)
+        found = _header(header, columns, aliases, required, file_name)
         rows, numbers = [], []
         for values in reader:
             if not any(v.strip() for v in values):
                 continue
             numbers.append(reader.line_num)
-            if len(values) > len(columns):
-                rows.append(TooManyValues(len(values), len(columns)))
+            if len(values) > len(found):
+                rows.append(TooManyValues(len(values), len(found)))
                 continue
-            rows.append({c: v.strip() for c, v in zip(columns, values) if v.strip()})
+            rows.append({c: v.strip() for c, v in zip(found, values) if v.strip()})
     except csv.Error as exc:
         raise BadFile(f"not a CSV file: {exc}", file_name) from None
     if not rows:
         raise BadFile("no rows: the file has a header only", file_name)
+    return rows, numbers
+
+
+def read_csv(name: str, source, encoding: str | None = None, file_name: str | None = None) -> CsvFile:
+    """Dataset `name`'s rows from `source`, a path or the bytes of an uploaded file (see read_table)."""
+    spec = dataset(name)
+    if isinstance(source, (bytes, bytearray)):
+        data, file_name = bytes(source), file_name or f"{name}.csv"
+    else:
+        data, file_name = Path(source).read_bytes(), file_name or Path(source).name
+    rows, numbers = read_table(data, file_name, spec.columns, spec.aliases, spec.required, encoding)
     return CsvFile(name, file_name, rows, numbers, hashlib.sha256(data).hexdigest())
 
 
@@ -210,9 +219,10 @@ class _Plan:
     errors: list = field(default_factory=list)
 
 
-def _flatten(messages, prefix=""):
+def flatten(messages, prefix="") -> list:
+    """marshmallow's nested messages as (dotted field, message) pairs."""
     if isinstance(messages, dict):
-        return [pair for key, value in messages.items() for pair in _flatten(value, f"{prefix}{key}.")]
+        return [pair for key, value in messages.items() for pair in flatten(value, f"{prefix}{key}.")]
     return [(prefix.rstrip(".") or "-", m) for m in (messages if isinstance(messages, list) else [messages])]
 
 
@@ -258,7 +268,7 @@ def _check(spec: Dataset, file: CsvFile, progress=None) -> _Plan:
             try:
                 loaded.append((number, schema.load(raw)))
             except ValidationError as exc:
-                plan.errors.extend(RowError(number, f, m, file.name) for f, m in _flatten(exc.messages))
+                plan.errors.extend(RowError(number, f, m, file.name) for f, m in flatten(exc.messages))
         if progress:
             progress(1)
     if spec.model is CollectiveNetAssets:

@@ -13,7 +13,7 @@ from wtforms.validators import Optional, Regexp
 
 from finplat import cob
 from finplat.auth.permissions import require
-from finplat.auth.roles import ROLE_INSTITUTION_KIND
+from finplat.auth.roles import INSTITUTION_ROLES
 from finplat.errors import DomainError
 from finplat.valuation import reference, reference_loader
 from finplat.valuation.reference_schemas import ANY, INCOME_KINDS, LAND_USES, RIGHT_KINDS, STRUCTURES
@@ -22,7 +22,7 @@ from finplat.web.paging import page_of
 
 bp = Blueprint("reference", __name__, url_prefix="/reference")
 
-READERS = tuple(role for role, kind in ROLE_INSTITUTION_KIND.items() if kind)  # every role but farmer
+READERS = INSTITUTION_ROLES
 MAX_ERRORS_SHOWN = 500
 
 DATASET_LABELS = {"land_prices": "基准地价", "net_incomes": "亩均年净收益", "capitalisation_rates": "还原率",

@@ -163,6 +163,17 @@ def _check_certifier(actor, valuation: Valuation, day: date):
                         code="certification_expired")
 
 
+def may_certify(actor, valuation: Valuation) -> bool:
+    """Whether `actor` may certify `valuation` now (the page shows the button only then)."""
+    if valuation.status != "draft" or actor.role != "appraiser":
+        return False
+    try:
+        _check_certifier(actor, valuation, cob.open_date())
+    except Forbidden:
+        return False
+    return True
+
+
 def _lock_collateral(valuation: Valuation):
     """Serialise certifications of one collateral: lock its row until commit."""
     model, key = (Right, valuation.right_id) if valuation.right_id else (Shareholding, valuation.shareholding_id)

@@ -104,8 +104,7 @@ def preview():
 
 def _valuation_page(valuation_id, certify_form=None, status=200):
     valuation = service.get_valuation(current_user, valuation_id)
-    can_certify = (valuation.status == "draft" and current_user.role == "appraiser"
-                   and current_user.institution_id == valuation.agency_id)
+    can_certify = service.may_certify(current_user, valuation)
     return render_template("valuation/valuation.html", valuation=valuation, report=valuation_report(valuation),
                            can_certify=can_certify, certify_form=certify_form or CertifyForm(prefix="certify"),
                            labels=_labels()), status

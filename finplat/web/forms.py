@@ -126,6 +126,7 @@ def _role(name: str) -> str:
 # (pattern matching the whole English message, Chinese template or function of the match)
 _MESSAGES = [
     (r"the (\w+) role may not do this", lambda m: f"{_role(m[1])}无权办理此项业务"),
+    (r"no collective (\d+)", "没有这个村集体经济组织"),
     (r"no (\w+) (\d+)", "未找到该记录，或您无权查看"),
     (r"'(.+)': must not contain NUL characters", "输入中含有不允许的控制字符"),
     (r"an institution of that name exists", "已有同名机构"),
@@ -310,7 +311,6 @@ _MESSAGES = [
     (r"right \d+ is (\w+): only an active right can be transferred", lambda m: f"该产权{_label(m[1])}：只有正常状态的产权可以转移"),
     (r"the right is already held by this party", "该产权已由此主体持有"),
     (r"no share register for collective (\d+)", "该村集体尚无股权登记簿"),
-    (r"no collective (\d+)", "没有这个村集体经济组织"),
     (r"party (\d+) is not a household of collective (\d+)(: .*)?", lambda m: f"主体 {m[1]} 不是本集体的成员农户"),
     (r"must differ from from_member_id", "转入方须不同于转出方"),
     (r"member (\d+) holds no shares", lambda m: f"成员 {m[1]} 未持有股份"),
@@ -341,7 +341,6 @@ _MESSAGES = [
     (r"the file is not (\S+) text", lambda m: f"文件不是 {m[1]} 编码的文本"),
     (r"the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8",
      "文件既不是 UTF-8 也不是 GB18030 编码的文本：请在 Excel 中另存为“CSV UTF-8”格式"),
-    (r"the file is empty", "文件是空的"),
     (r"not a CSV file: .*", "不是有效的 CSV 文件"),
     (r"unknown columns: (.*) \(known: (.*)\)", lambda m: f"不认识的列：{m[1]}（可用的列：{m[2]}）"),
     (r"columns given twice: (.*)", lambda m: f"列重复：{m[1]}"),

@@ -16,7 +16,6 @@ from marshmallow import ValidationError
 import finplat
 from finplat.contracts import templates
 from finplat.contracts.context import KINDS, SECURITY_KINDS, build_context, sample_context, sample_data
-from finplat.contracts.sample_schedule import add_months, equal_instalment
 from finplat.contracts.templates import cn_date, environment, money, render_html, templates_dir
 from finplat.registry.identity import id_number_error
 
@@ -144,18 +143,6 @@ def test_schedule_annex_sample_adds_up():
     assert html.count("<tr><td class=\"center\">") == 36
     assert "合计" in html and money(ctx["schedule_totals"]["interest"]) in html
     assert "7,535.39" in html and "249,275.28" in html
-
-
-def test_sample_schedule_equal_instalment():
-    """256,000.00 at 3.80 % over 36 months: M = P r / (1 - (1 + r)^-36), r = 0.038 / 12, = 7,535.39."""
-    rows = equal_instalment(Decimal("256000.00"), Decimal("0.038"), 36, date(2026, 11, 23))
-    assert rows[0]["interest"] == Decimal("810.67")  # 256,000.00 x 0.038 / 12 = 810.666...
-    assert rows[0]["principal"] == Decimal("6724.72") and rows[0]["payment"] == Decimal("7535.39")
-    assert sum(r["principal"] for r in rows) == Decimal("256000.00")
-    assert all(r["payment"] == r["principal"] + r["interest"] for r in rows)
-    assert all(r["balance"] >= 0 for r in rows)
-    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)
 
 
 def test_html_is_self_contained():

@@ -638,3 +638,9 @@ def test_loan_officer_may_not_withdraw_transfer_or_reveal(client, db, make_user,
         "active", places["household"].id)
     assert len(events_of(db, right.id)) == 1
     assert count(db, AuditRecord, AuditRecord.action == "party.identity_revealed") == 0
+
+
+@pytest.mark.parametrize("path", ["/registry/rights/new?holder_id=²", "/registry/search?q=孙七&page=²",
+                                  "/registry/search?q=孙七&page=99999999999"])
+def test_odd_digits_in_a_query_string_are_ignored_not_a_500(as_registrar, places, path):
+    assert as_registrar.get(path).status_code == 200

@@ -507,3 +507,17 @@ def test_concurrent_registrations_of_one_number_let_one_win(app, committed_db):
         members = conn.execute(select(func.count()).select_from(HouseholdMember)
                                .where(HouseholdMember.id_number_index == index)).scalar()
     assert heads + members == 1
+
+
+def test_an_id_number_ending_in_a_lower_case_x_is_found(client, db, make_user, auth_header):
+    from finplat.registry import party_service
+    from finplat.registry.identity import id_check_char
+    body = next(f"1101051990010{n:04d}" for n in range(1000) if id_check_char(f"1101051990010{n:04d}") == "X")
+    from finplat.registry.models import Party
+    from finplat.security.pii import blind_index
+    party = Party(kind="household", name="王五", region_code="110105", id_number=body + "X",
+                  id_number_index=blind_index(body + "X"))
+    db.session.add(party)
+    db.session.commit()
+    found = db.session.execute(party_service.find_parties("test", q=body + "x")).scalars().all()
+    assert [p.id for p in found] == [party.id]

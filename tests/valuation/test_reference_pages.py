@@ -162,7 +162,10 @@ def test_upload_needs_a_file_an_admin_and_the_forms_token(client, as_admin, db, 
     assert resp.status_code == 422 and page(resp).error_of("file") == "请选择文件"
     resp = upload(as_admin, "land_prices", (HEADER + "370100,industrial,1,1,2026-01-01,\n").encode(), token=False)
     assert resp.status_code == 400
-    assert upload(as_admin, "lpr_rates", HEADER.encode(), token=False).status_code in (400, 404)
+    token = csrf_token(as_admin.get("/reference/").get_data(as_text=True))
+    resp = as_admin.post("/reference/lpr_rates/upload", content_type="multipart/form-data",
+                         data={"csrf_token": token, "file": (io.BytesIO(HEADER.encode()), "x.csv")})
+    assert resp.status_code == 404  # no such dataset
     as_admin.post("/logout", data={"csrf_token": csrf_token(as_admin.get("/reference/").get_data(as_text=True))})
     login(make_user("registrar"))
     assert "upload" not in page(client.get("/reference/")).by_id
