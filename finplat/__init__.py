@@ -61,7 +61,9 @@ def _register_models():
     import finplat.cob  # noqa: F401
     import finplat.contracts.models  # noqa: F401
     import finplat.contracts.scopes  # noqa: F401
+    import finplat.idempotency  # noqa: F401
     import finplat.jobs  # noqa: F401
+    import finplat.ledger.models  # noqa: F401
     import finplat.loans.models  # noqa: F401
     import finplat.loans.product_service  # noqa: F401  (the products' scoping rule)
     import finplat.loans.scopes  # noqa: F401

@@ -233,13 +233,17 @@ def describe(loan: Loan) -> dict:
     amount over the certified value of the collateral in force (None without one)."""
     facts = _facts(loan, cob.open_date())
     values = [item.certified_value for item in facts.collateral]
-    ltv = loan.amount / sum(values) if values and all(v is not None for v in values) and sum(values) else None
+    exposure = loan.principal_outstanding if loan.disbursed_on else loan.amount
+    ltv = exposure / sum(values) if values and all(v is not None for v in values) and sum(values) else None
     ltv = ltv.quantize(Decimal("0.00000001")) if ltv is not None else None  # as a rate is stored
     zero = Decimal("0.00")
-    return {**snapshot(loan), "id": loan.id, "status": loan.status, "principal_outstanding": zero,
-            "interest_due": zero, "penalty_due": zero, "dpd": 0, "classification": None, "ltv": ltv,
-            "maker_id": loan.maker_id, "approver_id": loan.approver_id, "decided_at": loan.decided_at,
-            "decision_reason": loan.decision_reason, "created_at": loan.created_at}
+    disbursed = loan.disbursed_on is not None
+    return {**snapshot(loan), "id": loan.id, "status": loan.status, "principal_outstanding": loan.principal_outstanding,
+            "interest_due": zero, "penalty_due": zero, "dpd": 0, "classification": "normal" if disbursed else None,
+            "ltv": ltv, "maker_id": loan.maker_id, "approver_id": loan.approver_id, "decided_at": loan.decided_at,
+            "decision_reason": loan.decision_reason, "contracted_on": loan.contracted_on,
+            "disbursed_on": loan.disbursed_on, "maturity_date": loan.maturity_date or loan.planned_maturity,
+            "created_at": loan.created_at}
 
 
 def snapshot(loan: Loan) -> dict:

@@ -1,10 +1,14 @@
-"""Application routes (API.md "Loans"): file, read, submit, approve, reject."""
-from finplat.api_base import Blueprint, page_schema, paginate
+"""Loan routes (API.md "Loans"): file, read, submit, approve, reject; contracts, disbursement, schedule and
+transactions."""
+from finplat.api_base import Blueprint, PageArgs, page_schema, paginate
 from finplat.auth.permissions import current_actor, require
+from finplat.idempotency import idempotent
 from finplat.loans import application_service as service
-from finplat.loans.loan_schemas import LoanFilter, LoanIn, LoanSchema, RejectIn
+from finplat.loans import origination_service as origination
+from finplat.loans.loan_schemas import (LoanContractsSchema, LoanFilter, LoanIn, LoanScheduleSchema, LoanSchema,
+                                        LoanTransactionSchema, RejectIn)
 
-blp = Blueprint("loan_api", __name__, description="Loans: applications")
+blp = Blueprint("loan_api", __name__, description="Loans: applications, contracts, disbursement")
 BANK = ("loan_officer", "bank_manager")
 
 
@@ -55,3 +59,47 @@ def approve(loan_id):
 @blp.response(200, LoanSchema)
 def reject(data, loan_id):
     return service.describe(service.reject(current_actor(), loan_id, data["reason"]))
+
+
+@blp.route("/loans/<int:loan_id>/contracts", methods=["POST"])
+@require(*BANK)
+@blp.response(201, LoanContractsSchema)
+def sign_contracts(loan_id):
+    """approved -> contracted: the loan contract, one security contract per collateral item and the schedule
+    annex, signed, with the liens registered in the same transaction (409 when an item has no room left)."""
+    return {"contracts": origination.sign_contracts(current_actor(), loan_id)}
+
+
+@blp.route("/loans/<int:loan_id>/contracts", methods=["GET"])
+@require()
+@blp.response(200, LoanContractsSchema)
+def list_contracts(loan_id):
+    return {"contracts": origination.contracts_of(service.get_loan(current_actor(), loan_id))}
+
+
+@blp.route("/loans/<int:loan_id>/disburse", methods=["POST"])
+@require("bank_manager")
+@idempotent
+@blp.response(200, LoanSchema)
+def disburse(loan_id):
+    """contracted -> active on the open business date, once. Needs an `Idempotency-Key` header: a replay
+    returns the first response, the same key with another body is a 409."""
+    return service.describe(origination.disburse(current_actor(), loan_id, commit=False))
+
+
+@blp.route("/loans/<int:loan_id>/schedule", methods=["GET"])
+@require()
+@blp.response(200, LoanScheduleSchema)
+def loan_schedule(loan_id):
+    """The schedule in force; before disbursement, the schedule as if disbursed on the open date."""
+    return origination.schedule_of(service.get_loan(current_actor(), loan_id))
+
+
+@blp.route("/loans/<int:loan_id>/transactions", methods=["GET"])
+@require()
+@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.response(200, page_schema(LoanTransactionSchema))
+def loan_transactions(page, per_page, loan_id):
+    """One item per business event (disbursement, repayment, ...), oldest first; accruals are not listed."""
+    loan = service.get_loan(current_actor(), loan_id)
+    return paginate(origination.transactions_of(loan), page, per_page)

@@ -4,7 +4,9 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from finplat.api_base import ApiSchema, Id, Money, Name, PageArgs, RateField
+from finplat.contracts.schemas import ContractSchema
 from finplat.loans.models import LOAN_STATUSES, REPAYMENT_METHODS
+from finplat.loans.schedule_schemas import ScheduleSchema
 
 
 class CollateralIn(ApiSchema):
@@ -72,5 +74,25 @@ class LoanSchema(Schema):
     approver_id = fields.Integer(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     decision_reason = fields.String(allow_none=True)
+    contracted_on = fields.Date(allow_none=True)
+    disbursed_on = fields.Date(allow_none=True, metadata={"description": "the value date"})
+    maturity_date = fields.Date(allow_none=True, metadata={"description": "planned until disbursement"})
     collateral = fields.List(fields.Nested(LoanCollateralSchema))
     created_at = fields.DateTime()
+
+
+class LoanContractsSchema(Schema):
+    contracts = fields.List(fields.Nested(ContractSchema))
+
+
+class LoanScheduleSchema(ScheduleSchema):
+    version = fields.Integer(metadata={"description": "of the schedule in force; 0: projected from the open date"})
+    projected = fields.Boolean(metadata={"description": "not yet disbursed: as if disbursed on the open date"})
+
+
+class LoanTransactionSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "disbursement, repayment, reversal, recovery or write_off"})
+    amount = Money()
+    booked_on = fields.Date(attribute="business_date")
+    memo = fields.String(allow_none=True)

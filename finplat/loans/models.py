@@ -152,6 +152,9 @@ class Loan(db.Model):
         CheckConstraint("amount > 0", name="amount"),
         CheckConstraint("term_months > 0", name="term_months"),
         CheckConstraint("approver_id IS NULL OR approver_id <> maker_id", name="maker_checker"),
+        CheckConstraint("principal_outstanding >= 0 AND principal_outstanding <= amount", name="outstanding"),
+        CheckConstraint("(disbursed_on IS NULL) = (status IN ('draft', 'submitted', 'approved', 'rejected', "
+                        "'contracted'))", name="disbursed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,6 +178,13 @@ class Loan(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     planned_maturity: Mapped[date | None] = mapped_column(Date)  # from the date it was submitted
+    contracted_on: Mapped[date | None] = mapped_column(Date)  # the business date its contracts were signed
+    contracted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    disbursed_on: Mapped[date | None] = mapped_column(Date)  # the value date: the schedule runs from it
+    disbursed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    maturity_date: Mapped[date | None] = mapped_column(Date)
+    principal_outstanding: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
+    schedule_version: Mapped[int] = mapped_column(default=0)  # of the schedule in force; 0 before disbursement
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     collateral: Mapped[list["LoanCollateral"]] = relationship(order_by="LoanCollateral.id", back_populates="loan")
@@ -197,3 +207,24 @@ class LoanCollateral(db.Model):
     shares: Mapped[int | None] = mapped_column()
 
     loan: Mapped[Loan] = relationship(back_populates="collateral")
+
+
+class LoanInstalment(db.Model):
+    """One instalment of a loan's schedule (finplat.loans.schedule), written at disbursement. A regenerated
+    schedule (a prepayment) is a new version; older versions stay as history."""
+    __tablename__ = "loan_instalments"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "version", "number"),
+        CheckConstraint("principal >= 0 AND interest >= 0 AND balance >= 0", name="amounts"),
+        CheckConstraint("payment = principal + interest", name="payment"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    version: Mapped[int] = mapped_column()
+    number: Mapped[int] = mapped_column()
+    due_date: Mapped[date] = mapped_column(Date)
+    principal: Mapped[Decimal] = mapped_column(Amount)
+    interest: Mapped[Decimal] = mapped_column(Amount)
+    payment: Mapped[Decimal] = mapped_column(Amount)
+    balance: Mapped[Decimal] = mapped_column(Amount)

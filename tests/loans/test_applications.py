@@ -1,91 +1,15 @@
 """Applications over the API (API.md "Loans"): filing priced from the LPR, underwriting naming every failed
 check, maker-checker approval, rejection, and who sees what."""
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from finplat.audit import AuditRecord
-from finplat.loans.models import Loan, Product
+from finplat.loans.models import Loan
 from finplat.registry import right_service
-from finplat.registry.models import Consent
 from finplat.valuation import service as valuations
-
-API = "/api/v1"
-
-
-@pytest.fixture
-def products(db):
-    from finplat.demo import _products
-    _products()
-    return {p.code: p for p in db.session.execute(select(Product)).scalars()}
-
-
-@pytest.fixture
-def bank(make_institution):
-    return make_institution("bank", name="济南农村商业银行")
-
-
-@pytest.fixture
-def people(make_user, auth_header, bank):
-    made = {"officer": make_user("loan_officer", institution=bank),
-            "manager": make_user("bank_manager", institution=bank),
-            "manager2": make_user("bank_manager", institution=bank),
-            "stranger": make_user("loan_officer")}
-    return {name: (user, auth_header(user)) for name, user in made.items()}
-
-
-@pytest.fixture
-def village(make_party):
-    collective = make_party("collective", name="宅科村股份经济合作社")
-    return {"collective": collective,
-            "household": make_party("household", name="张建国", collective_id=collective.id),
-            "neighbour": make_party("household", name="周八", collective_id=collective.id)}
-
-
-@pytest.fixture
-def appraiser(make_user, make_institution):
-    agency = make_institution("appraisal_agency", certification_no="鲁评协-1", certified_until=date(2030, 1, 1))
-    return make_user("appraiser", institution=agency)
-
-
-def land_right(db, holder, collective, cert="370112-LM-1", consent=True):
-    right = right_service.register_right("test", {
-        "kind": "land_management", "certificate_no": cert, "holder_id": holder.id, "region_code": "370112",
-        "area": Decimal("30.00"), "area_unit": "mu", "term_start": date(2018, 1, 1), "term_end": date(2047, 12, 31),
-        "attributes": {"land_class": "cropland", "crop": "wheat"}})
-    if consent:
-        db.session.add(Consent(right_id=right.id, kind="collective_filing", party_id=collective.id,
-                               document_ref="备案-1", signed_on=date(2026, 11, 1)))
-        db.session.commit()
-    return right
-
-
-def certify(appraiser, right, income="60000.00"):
-    draft = valuations.request_valuation(appraiser, {"right_id": right.id, "method": "income_capitalisation",
-                                                     "inputs": {"annual_net_income": Decimal(income),
-                                                                "rate": Decimal("0.06"), "years": Decimal(20)}})
-    return valuations.certify(appraiser, draft.id)
-
-
-@pytest.fixture
-def valued(db, village, appraiser):
-    right = land_right(db, village["household"], village["collective"])
-    certify(appraiser, right)  # 60,000 x 11.46992122 = 688,195.27; room at 0.70: 481,736.689
-    return right
-
-
-def application(products, borrower, right, **changes):
-    return {"product_id": products["LAND-MORTGAGE"].id, "borrower_id": borrower.id, "amount": "300000.00",
-            "term_months": 36, "repayment_method": "equal_instalment", "purpose": "购买农机",
-            "collateral": [{"right_id": right.id}], **changes}
-
-
-def file(client, people, data, who="officer"):
-    resp = client.post(f"{API}/loans", headers=people[who][1], json=data)
-    assert resp.status_code == 201, resp.get_json()
-    return resp.get_json()
+from tests.loans.conftest import API, application, file, land_right
 
 
 def test_an_application_is_priced_from_the_lpr_and_approved_by_another_manager(client, db, products, people, village,

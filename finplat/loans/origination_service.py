@@ -1,0 +1,247 @@
+"""From approval to money (DESIGN.md §3.4, API.md "Loans"): contracts with their liens, then disbursement.
+
+`sign_contracts` turns an approved loan into a contracted one in one transaction: underwriting runs again on
+the open business date, each collateral item gets its lien (certified value x the product's LTV cap, rounded
+down to the fen, is the most the item may secure; the loan is spread over the items in proportion to the
+room each leaves), and the loan contract, one security contract per item and the schedule annex are signed.
+A lien refused for want of room (409) or a contract that cannot be signed rolls everything back: no lien
+without its contracts, no contract without its liens.
+
+`disburse` moves the money once: the loan must be contracted, its collateral still under its liens and not
+frozen, and a product that requires a guarantee needs an active one. The schedule runs from the disbursement
+date (the value date); when that is a later business date than the contracts', a new schedule annex is
+signed for the dates in force, as a drawdown receipt would state them. The principal is booked to the
+ledger (loan principal receivable against the bank's funding account) and the schedule written, in the
+transaction of the status change. The API calls it under an Idempotency-Key (finplat.idempotency), which
+commits; the loan's row lock makes a second disbursement impossible whatever the key.
+"""
+from decimal import ROUND_DOWN, Decimal
+
+from sqlalchemy import select
+
+from finplat import audit, cob
+from finplat.auth.models import Institution
+from finplat.contracts import service as contracts
+from finplat.contracts.context import build_context
+from finplat.contracts.models import Contract
+from finplat.errors import Conflict, Forbidden
+from finplat.extensions import db
+from finplat.ledger import service as ledger
+from finplat.loans import contract_data, schedule, underwriting
+from finplat.loans.application_service import _facts, _locked, _status, check
+from finplat.loans.models import Loan, LoanInstalment
+from finplat.money import FEN
+from finplat.registry import lien_service
+from finplat.registry.models import Lien, Party, Right, Shareholding
+from finplat.valuation import service as valuations
+
+BANK_ROLES = ("loan_officer", "bank_manager")
+UNAVAILABLE = ("frozen", "withdrawn", "disposed", "expired")
+SECURES_TYPE = "loan"
+
+
+def _of_the_bank(actor, loan: Loan, roles=BANK_ROLES):
+    if actor.is_admin:
+        return
+    if actor.role not in roles or actor.institution_id != loan.bank_id:
+        raise Forbidden(f"a {' or '.join(roles)} of the lending bank does this", code="not_the_bank")
+
+
+def floor_fen(amount: Decimal) -> Decimal:
+    return amount.quantize(FEN, rounding=ROUND_DOWN)
+
+
+def allocate(amount: Decimal, rooms: list[Decimal]) -> list[Decimal]:
+    """`amount` spread over collateral items in proportion to their rooms (each to the fen, rounded down),
+    the residue fen given to the items in order while their room lasts; no share passes its room."""
+    total = sum(rooms, Decimal(0))
+    if amount > total:
+        raise ValueError(f"{amount} does not fit the collateral's room of {total}")
+    shares = [floor_fen(amount * room / total) for room in rooms]
+    left = amount - sum(shares, Decimal(0))
+    for n, room in enumerate(rooms):
+        extra = min(left, room - shares[n])
+        shares[n] += extra
+        left -= extra
+    return shares
+
+
+# --- contracts and liens
+
+def _items(loan: Loan, facts: underwriting.Application) -> list[contract_data.Item]:
+    """The loan's collateral as its security contracts describe it, with the most each may secure and the
+    part of the loan it secures."""
+    day = cob.open_date()
+    limits = [floor_fen(f.certified_value * f.ltv_cap) for f in facts.collateral]
+    rooms = [max(Decimal(0), limit - f.live_secured) for limit, f in zip(limits, facts.collateral)]
+    secured = allocate(loan.amount, rooms)
+    items = []
+    for row, fact, limit, part in zip(loan.collateral, facts.collateral, limits, secured):
+        if row.right_id:
+            right = db.session.get(Right, row.right_id)
+            valuation = valuations.current_certified(right_id=right.id, day=day)
+            items.append(_right_item(right, valuation, part, limit))
+        else:
+            holding = db.session.get(Shareholding, row.shareholding_id)
+            valuation = valuations.current_certified(shareholding_id=holding.id, day=day)
+            value = fact.certified_value.quantize(FEN)
+            collective = db.session.get(Party, holding.collective_id)
+            items.append(contract_data.Item(
+                kind="collective_shares", certificate_no=f"{collective.name}股权 第{holding.id}号",
+                holder=contract_data.party(holding.member), location=collective.name, area=Decimal(row.shares),
+                area_unit="share", term_end=None, certified_value=value, valuation_date=valuation.valuation_date,
+                appraisal_agency=valuation.agency.name, appraisal_report_no=f"FinPlat 估值第{valuation.id}号",
+                secured_amount=part, max_secured=limit,
+                details=(("质押股份", f"{row.shares} 股（持有 {holding.shares} 股）"),),
+                consents=()))
+    return items
+
+
+def _right_item(right: Right, valuation, part: Decimal, limit: Decimal) -> contract_data.Item:
+    attrs = right.attributes or {}
+    details = [(label, str(attrs[key])) for key, label in contract_data.DETAIL_LABELS.items() if attrs.get(key)]
+    if right.term_start and right.term_end:
+        details.append(("权利期限", f"{right.term_start.isoformat()} 至 {right.term_end.isoformat()}"))
+    consents = tuple({"kind": c.kind, "party": c.member.name if c.member else db.session.get(Party, c.party_id).name,
+                      "document_ref": c.document_ref, "signed_on": c.signed_on} for c in right.consents)
+    insurance = None
+    if right.kind == "forest":
+        insurance = {"insurer": attrs.get("fire_insurer") or contract_data.ON_FILE,
+                     "policy_no": attrs["fire_insurance_policy"], "insured_until": attrs["fire_insurance_until"]}
+    return contract_data.Item(
+        kind=right.kind, certificate_no=right.certificate_no, holder=contract_data.party(right.holder),
+        location="".join(filter(None, [right.holder.village, f"（行政区划代码 {right.region_code}）"])),
+        area=right.area, area_unit=right.area_unit, term_end=right.term_end, certified_value=valuation.value,
+        valuation_date=valuation.valuation_date, appraisal_agency=valuation.agency.name,
+        appraisal_report_no=f"FinPlat 估值第{valuation.id}号", secured_amount=part, max_secured=limit,
+        details=tuple(details[:20]), consents=consents, insurance=insurance)
+
+
+def _issue(actor, kind: str, data: dict, bank, loan: Loan) -> Contract:
+    return contracts.issue(actor, kind, build_context(kind, data), bank, loan_id=loan.id, commit=False)
+
+
+def sign_contracts(actor, loan_id: int) -> list[Contract]:
+    """approved -> contracted: liens registered and contracts signed together (API.md POST
+    /loans/{id}/contracts). 409 naming the failed checks when underwriting no longer passes (no room left,
+    an expired valuation, a frozen right ...), or when a lien is refused under the row lock."""
+    loan = _locked(actor, loan_id)
+    _of_the_bank(actor, loan)
+    _status(loan, "approved")
+    try:
+        failed = check(loan)
+        if failed:  # approved, then overtaken by the collateral's state: a conflict, not a bad request
+            raise Conflict(f"the collateral no longer supports the loan: {', '.join(failed)}",
+                           fields={"checks": failed}, code="collateral_changed")
+        day = cob.open_date()
+        items = _items(loan, _facts(loan, day))
+        lien_service.create_liens(actor, [
+            {"kind": "pledge" if row.shareholding_id else "mortgage", "right_id": row.right_id,
+             "shareholding_id": row.shareholding_id, "shares": row.shares, "secured_amount": item.secured_amount,
+             "max_secured": item.max_secured, "secures_type": SECURES_TYPE, "secures_id": loan.id,
+             "holder_id": loan.bank_id} for row, item in zip(loan.collateral, items)], commit=False)
+        bank, borrower = db.session.get(Institution, loan.bank_id), db.session.get(Party, loan.borrower_id)
+        maturity = schedule.maturity(day, loan.term_months)
+        place = borrower.village or bank.name
+        signed = [_issue(actor, "loan", contract_data.loan_contract(loan, bank, borrower, items, day, day, maturity,
+                                                                   place), bank, loan)]
+        for n, item in enumerate(items, start=1):
+            kind, data = contract_data.security_contract(loan, bank, borrower, item, n, day, day, maturity, place)
+            signed.append(_issue(actor, kind, data, bank, loan))
+        plan = schedule.schedule(loan.amount, loan.annual_rate, loan.term_months, loan.repayment_method, day)
+        signed.append(_issue(actor, "schedule_annex", contract_data.schedule_annex(
+            loan, bank, borrower, plan, 1, day, day, maturity, place), bank, loan))
+        loan.status, loan.contracted_on, loan.contracted_by = "contracted", day, actor.id
+        audit.record(actor, "loan.contracted", "loan", loan.id, before={"status": "approved"},
+                     after={"status": "contracted", "contracts": [{"id": c.id, "kind": c.kind, "sha256": c.sha256}
+                                                                  for c in signed],
+                            "liens": [{"right_id": r.right_id, "shareholding_id": r.shareholding_id,
+                                       "secured_amount": i.secured_amount, "max_secured": i.max_secured}
+                                      for r, i in zip(loan.collateral, items)]})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return signed
+
+
+def contracts_of(loan: Loan) -> list[Contract]:
+    return db.session.execute(select(Contract).where(Contract.loan_id == loan.id).order_by(Contract.id)).scalars().all()
+
+
+# --- disbursement
+
+def _ready(loan: Loan):
+    """Refuse (409) what a careful bank would not pay out against."""
+    if loan.product.guarantee_required:
+        # no guarantee can be active until the risk domain records guarantees
+        raise Conflict("the product requires an active guarantee of the loan", code="guarantee_missing")
+    liens = db.session.execute(select(Lien).where(Lien.secures_type == SECURES_TYPE, Lien.secures_id == str(loan.id),
+                                                  Lien.status == "live")).scalars().all()
+    if len(liens) != len(loan.collateral):
+        raise Conflict("the loan's collateral is no longer all under its liens", code="collateral_released")
+    rights = [db.session.get(Right, lien.right_id) for lien in liens if lien.right_id]
+    blocked = [r.certificate_no for r in rights if r.status in UNAVAILABLE]
+    if blocked:
+        raise Conflict(f"collateral not available: {', '.join(blocked)}", fields={"collateral": blocked},
+                       code="collateral_frozen")
+
+
+def disburse(actor, loan_id: int, commit: bool = True) -> Loan:
+    """contracted -> active on the open business date (API.md POST /loans/{id}/disburse)."""
+    loan = _locked(actor, loan_id)
+    _of_the_bank(actor, loan, roles=("bank_manager",))
+    _status(loan, "contracted")
+    _ready(loan)
+    day = cob.open_date()
+    plan = schedule.schedule(loan.amount, loan.annual_rate, loan.term_months, loan.repayment_method, day)
+    maturity = plan.instalments[-1].due_date
+    bank = db.session.get(Institution, loan.bank_id)
+    annex = None
+    if day != loan.contracted_on:
+        borrower = db.session.get(Party, loan.borrower_id)
+        version = 1 + sum(1 for c in contracts_of(loan) if c.kind == "schedule_annex")
+        annex = _issue(actor, "schedule_annex", contract_data.schedule_annex(
+            loan, bank, borrower, plan, version, day, day, maturity, borrower.village or bank.name), bank, loan)
+    db.session.add_all([LoanInstalment(loan_id=loan.id, version=1, number=row.number, due_date=row.due_date,
+                                       principal=row.principal, interest=row.interest, payment=row.payment,
+                                       balance=row.balance) for row in plan.instalments])
+    txn = ledger.post(actor, "disbursement", day, loan.amount, [
+        ledger.Leg(ledger.account(loan.bank_id, "loan_principal"), loan.amount, loan.id),
+        ledger.Leg(ledger.account(loan.bank_id, "funding"), -loan.amount, loan.id)], loan_id=loan.id,
+        memo=f"放款 {contract_data.loan_number(loan, loan.contracted_on.year)}")
+    loan.status, loan.disbursed_on, loan.disbursed_by = "active", day, actor.id
+    loan.maturity_date, loan.principal_outstanding, loan.schedule_version = maturity, loan.amount, 1
+    audit.record(actor, "loan.disbursed", "loan", loan.id, before={"status": "contracted"},
+                 after={"status": "active", "amount": loan.amount, "disbursed_on": day, "maturity_date": maturity,
+                        "ledger_transaction": txn.id, "new_annex": annex.id if annex else None})
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return loan
+
+
+def instalments(loan: Loan, version: int | None = None) -> list[LoanInstalment]:
+    """The schedule in force (or of `version`); before disbursement, none."""
+    return db.session.execute(select(LoanInstalment).where(
+        LoanInstalment.loan_id == loan.id, LoanInstalment.version == (version or loan.schedule_version))
+        .order_by(LoanInstalment.number)).scalars().all()
+
+
+def schedule_of(loan: Loan) -> dict:
+    """API.md's schedule of a loan: the instalments in force and their totals; before disbursement, as if
+    disbursed on the open business date (`projected`)."""
+    if loan.schedule_version:
+        rows = instalments(loan)
+        interest = sum((row.interest for row in rows), Decimal("0.00"))
+        return {"instalments": rows, "total_interest": interest, "total_payment": loan.amount + interest,
+                "version": loan.schedule_version, "projected": False}
+    plan = schedule.schedule(loan.amount, loan.annual_rate, loan.term_months, loan.repayment_method, cob.open_date())
+    return {"instalments": plan.instalments, "total_interest": plan.total_interest,
+            "total_payment": plan.total_payment, "version": 0, "projected": True}
+
+
+def transactions_of(loan: Loan):
+    return ledger.loan_transactions(loan.id)
+
