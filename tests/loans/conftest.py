@@ -85,3 +85,45 @@ def file(client, people, data, who="officer"):
     resp = client.post(f"{API}/loans", headers=people[who][1], json=data)
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
+
+
+def contracted_loan(db, amount="300000.00") -> dict:
+    """A contracted loan made through the services alone, with real commits (for tests on `committed_db`):
+    its id and the bearer tokens of the bank's officer and manager."""
+    from finplat.auth import service as auth
+    from finplat.demo import _products
+    from finplat.loans import application_service, origination_service
+    from finplat.registry.identity import id_check_char, uscc_check_char
+    from finplat.registry.models import Party
+    from finplat.security.pii import blind_index
+    from tests.conftest import PASSWORD
+
+    _products()
+    bank = auth.create_institution("test", {"kind": "bank", "name": "并发测试银行"})
+    agency = auth.create_institution("test", {"kind": "appraisal_agency", "name": "并发测试评估",
+                                              "certification_no": "鲁评-1", "certified_until": date(2030, 1, 1)})
+    users = {role: auth.create_user("test", {"username": f"race-{role}", "password": PASSWORD, "role": role,
+                                             "institution_id": inst.id})
+             for role, inst in (("loan_officer", bank), ("bank_manager", bank), ("appraiser", agency))}
+    code = "9337011200000009"
+    collective = Party(kind="collective", name="宅科村股份经济合作社", region_code="370112",
+                       uscc=code + uscc_check_char(code))
+    db.session.add(collective)
+    db.session.flush()
+    body = "37011219800101001"
+    household = Party(kind="household", name="张建国", region_code="370112", village="宅科村",
+                      id_number=body + id_check_char(body), id_number_index=blind_index(body + id_check_char(body)),
+                      collective_id=collective.id)
+    db.session.add(household)
+    db.session.commit()
+    right = land_right(db, household, collective)
+    certify(users["appraiser"], right)
+    product = db.session.execute(select(Product).where(Product.code == "LAND-MORTGAGE")).scalar_one()
+    loan = application_service.create_application(users["loan_officer"], {
+        "product_id": product.id, "borrower_id": household.id, "amount": Decimal(amount), "term_months": 36,
+        "repayment_method": "equal_instalment", "purpose": "购买农机", "collateral": [{"right_id": right.id}]})
+    application_service.submit(users["loan_officer"], loan.id)
+    application_service.approve(users["bank_manager"], loan.id)
+    origination_service.sign_contracts(users["loan_officer"], loan.id)
+    tokens = {role: auth.issue_token(f"race-{role}", PASSWORD, "127.0.0.1")[0] for role in ("loan_officer", "bank_manager")}
+    return {"loan_id": loan.id, "right_id": right.id, **tokens}
