@@ -87,6 +87,7 @@ def _register_blueprints(app):
     from finplat.contracts import api as contract_api
     from finplat.contracts import views as contract_views
     from finplat.loans import loan_api, product_api, product_views, schedule_api
+    from finplat.loans import views as loan_views
     from finplat.registry import party_api, right_api, share_api
     from finplat.registry import views as registry_views
     from finplat.valuation import api as valuation_api
@@ -108,6 +109,7 @@ def _register_blueprints(app):
     app.register_blueprint(reference_views.bp)
     app.register_blueprint(contract_views.bp)
     app.register_blueprint(product_views.bp)
+    app.register_blueprint(loan_views.bp)
 
 
 _sqlite_hooked = False

@@ -254,3 +254,17 @@ def snapshot(loan: Loan) -> dict:
             "penalty_factor": loan.penalty_factor,
             "collateral": [{"right_id": c.right_id, "shareholding_id": c.shareholding_id, "shares": c.shares}
                            for c in loan.collateral]}
+
+
+def quote(product_id: int, amount: Decimal, term_months: int, repayment_method: str):
+    """(pricing, schedule) of a loan on these terms priced and disbursed on the open business date: the
+    application form's calculator; nothing is recorded. A 422 names each term the product does not allow."""
+    product = db.session.get(Product, product_id) if 1 <= product_id <= MAX_ID else None
+    if product is None:
+        raise field_error("product_id", "no such product")
+    errors = product_service.loan_errors(product, amount, term_months, repayment_method)
+    if errors:
+        raise invalid_fields(errors)
+    day = cob.open_date()
+    price = product_service.pricing(product, term_months, day)
+    return price, schedule.schedule(amount, price.annual_rate, term_months, repayment_method, day)
