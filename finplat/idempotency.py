@@ -29,6 +29,9 @@ from finplat.extensions import db
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+OPENAPI_PARAMETER = {"in": "header", "name": HEADER, "required": True,
+                     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                     "description": "unique per operation; a replay returns the first response"}
 
 
 class IdempotencyKey(db.Model):

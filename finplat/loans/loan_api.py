@@ -2,7 +2,7 @@
 transactions."""
 from finplat.api_base import Blueprint, PageArgs, page_schema, paginate
 from finplat.auth.permissions import current_actor, require
-from finplat.idempotency import idempotent
+from finplat.idempotency import OPENAPI_PARAMETER, idempotent
 from finplat.loans import application_service as service
 from finplat.loans import origination_service as origination
 from finplat.loans.loan_schemas import (LoanContractsSchema, LoanFilter, LoanIn, LoanScheduleSchema, LoanSchema,
@@ -80,6 +80,7 @@ def list_contracts(loan_id):
 @blp.route("/loans/<int:loan_id>/disburse", methods=["POST"])
 @require("bank_manager")
 @idempotent
+@blp.doc(parameters=[OPENAPI_PARAMETER])
 @blp.response(200, LoanSchema)
 def disburse(loan_id):
     """contracted -> active on the open business date, once. Needs an `Idempotency-Key` header: a replay

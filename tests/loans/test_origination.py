@@ -219,3 +219,38 @@ def test_the_database_refuses_an_unbalanced_or_edited_ledger(app, committed_db):
                            .values(amount=Decimal("0.01")))
     db.session.rollback()
     assert ledger.balance(principal.id) == Decimal("10.00")
+
+
+def test_a_right_pledged_to_a_loan_has_less_room_for_the_next(client, db, products, people, approved, village,
+                                                              valued):
+    sign(client, people, approved)
+    disburse(client, people, approved)
+    # 481,736.68 of room less the 300,000.00 the first loan's lien secures leaves 181,736.68
+    too_much = file(client, people, application(products, village["household"], valued, amount="181736.69"))
+    resp = client.post(f"{API}/loans/{too_much['id']}/submit", headers=people["officer"][1])
+    assert resp.status_code == 422 and resp.get_json()["error"]["fields"]["checks"] == ["ltv_exceeded"]
+    fits = file(client, people, application(products, village["household"], valued, amount="181736.68"))
+    assert client.post(f"{API}/loans/{fits['id']}/submit", headers=people["officer"][1]).status_code == 200
+
+
+def test_an_expired_valuation_stops_the_contracts(client, db, people, approved, valued):
+    schedule = client.get(f"{API}/loans/{approved['id']}/schedule", headers=people["officer"][1]).get_json()
+    assert (schedule["projected"], schedule["version"], len(schedule["instalments"])) == (True, 0, 36)
+    from finplat.valuation import service as valuations
+    valuations.current_certified(right_id=valued.id).status = "expired"
+    db.session.commit()
+    resp = sign(client, people, approved)
+    assert resp.status_code == 409 and resp.get_json()["error"]["fields"]["checks"] == ["valuation_expired"]
+    assert db.session.scalar(select(func.count()).select_from(Lien)) == 0
+
+
+def test_revaluation_measures_an_active_loan_against_its_lien(client, db, people, approved, valued):
+    from finplat.valuation import revaluation
+    sign(client, people, approved)
+    disburse(client, people, approved)
+    rows = db.session.execute(revaluation.ltv_rows(cob.open_date())).all()
+    ours = [r for r in rows if r.secures_id == str(approved["id"])]
+    # no indicative value yet: the certified 688,195.27; 300,000 / 688,195.27 = 0.4359 against the 0.70 cap
+    assert [(r.exposure, r.cap, r.collateral_value) for r in ours] == \
+        [(Decimal("300000.00"), Decimal("0.70"), Decimal("688195.27"))]
+    assert ours[0].ltv.quantize(Decimal("0.0001")) == Decimal("0.4359")
