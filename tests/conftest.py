@@ -231,6 +231,18 @@ def csrf_token(html: str) -> str:
 
 
 @pytest.fixture
+def browser(app, db):
+    """browser(user): a client of its own, logged in through the login form."""
+    def open_as(user, password=PASSWORD):
+        client = app.test_client()
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        resp = client.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
+        assert resp.status_code == 302
+        return client
+    return open_as
+
+
+@pytest.fixture
 def login(client):
     """login(user): a browser-style login through the form, CSRF token included."""
     def do(user, password=PASSWORD):

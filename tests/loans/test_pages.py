@@ -8,20 +8,9 @@ from sqlalchemy import func, select
 from finplat.contracts.models import Contract
 from finplat.ledger.models import LedgerTransaction
 from finplat.loans.models import Loan
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import csrf_token
 from tests.loans.conftest import land_right
 from tests.web.pages import location, page, post_form
-
-
-@pytest.fixture
-def browser(app, db):
-    def open_as(user):
-        client = app.test_client()
-        token = csrf_token(client.get("/login").get_data(as_text=True))
-        resp = client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token})
-        assert resp.status_code == 302
-        return client
-    return open_as
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from finplat.audit import AuditRecord
 from finplat.registry.models import ShareRegister, Shareholding
 from finplat.valuation.models import CollectiveNetAssets, Valuation
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import csrf_token
 from tests.valuation.conftest import IN_FORCE, right_of
 from tests.web.pages import location, page, post_form
 
@@ -19,18 +19,6 @@ COMPARABLES = "300000.00,100.00,1.02 0.98 1.00\n320000.00，100.00，1.00 1.00 1
 
 def count(db, model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def browser(app, db):
-    """browser(user): a client of its own, logged in through the login form."""
-    def open_as(user):
-        client = app.test_client()
-        token = csrf_token(client.get("/login").get_data(as_text=True))
-        resp = client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token})
-        assert resp.status_code == 302
-        return client
-    return open_as
 
 
 @pytest.fixture
