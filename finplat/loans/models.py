@@ -216,7 +216,8 @@ class LoanInstalment(db.Model):
     __table_args__ = (
         UniqueConstraint("loan_id", "version", "number"),
         CheckConstraint("principal >= 0 AND interest >= 0 AND balance >= 0", name="amounts"),
-        CheckConstraint("payment = principal + interest", name="payment"),
+        # payment = principal + interest; within half a fen, since SQLite computes NUMERIC as binary floats
+        CheckConstraint("ABS(payment - principal - interest) < 0.005", name="payment"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -103,7 +103,7 @@ def upgrade():
     sa.Column('interest', sa.Numeric(precision=18, scale=2), nullable=False),
     sa.Column('payment', sa.Numeric(precision=18, scale=2), nullable=False),
     sa.Column('balance', sa.Numeric(precision=18, scale=2), nullable=False),
-    sa.CheckConstraint('payment = principal + interest', name=op.f('ck_loan_instalments_payment')),
+    sa.CheckConstraint('ABS(payment - principal - interest) < 0.005', name=op.f('ck_loan_instalments_payment')),
     sa.CheckConstraint('principal >= 0 AND interest >= 0 AND balance >= 0', name=op.f('ck_loan_instalments_amounts')),
     sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_loan_instalments_loan_id_loans')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_loan_instalments')),
