@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from finplat.loans.models import Loan
 from finplat.loans.schedule import Schedule
+from finplat.web.forms import REGISTRY_LABELS, VALUATION_LABELS
 
 ON_FILE = "以营业执照登记为准"
 SECURITY_KIND = {"land_management": "land_mortgage", "house": "house_mortgage",
@@ -23,6 +24,14 @@ SECURITY_KIND = {"land_management": "land_mortgage", "house": "house_mortgage",
 DETAIL_LABELS = {"land_class": "地类", "crop": "种植作物", "structure": "房屋结构", "floor_area": "建筑面积（平方米）",
                  "year_built": "建成年份", "homestead_area": "宅基地面积（平方米）", "use": "土地用途", "grade": "土地级别",
                  "species": "树种", "stand_age": "林龄（年）"}
+# Registry codes as a contract writes them (cropland -> 耕地, brick_concrete -> 砖混); free text stays as typed.
+ATTRIBUTE_WORDS = {**REGISTRY_LABELS, **VALUATION_LABELS, "wheat": "小麦", "corn": "玉米", "rice": "水稻",
+                   "vegetables": "蔬菜", "fruit": "水果"}
+
+
+def detail(key: str, value) -> tuple[str, str]:
+    """A right's attribute as a (label, value) line of its security contract."""
+    return DETAIL_LABELS[key], ATTRIBUTE_WORDS.get(str(value), str(value))
 
 
 @dataclass(frozen=True)

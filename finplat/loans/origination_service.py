@@ -99,7 +99,7 @@ def _items(loan: Loan, facts: underwriting.Application) -> list[contract_data.It
 
 def _right_item(right: Right, valuation, part: Decimal, limit: Decimal) -> contract_data.Item:
     attrs = right.attributes or {}
-    details = [(label, str(attrs[key])) for key, label in contract_data.DETAIL_LABELS.items() if attrs.get(key)]
+    details = [contract_data.detail(key, attrs[key]) for key in contract_data.DETAIL_LABELS if attrs.get(key)]
     if right.term_start and right.term_end:
         details.append(("权利期限", f"{right.term_start.isoformat()} 至 {right.term_end.isoformat()}"))
     consents = tuple({"kind": c.kind, "party": c.member.name if c.member else db.session.get(Party, c.party_id).name,

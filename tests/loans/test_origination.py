@@ -18,6 +18,7 @@ from finplat.loans import origination_service
 from finplat.loans.models import Loan, LoanInstalment
 from finplat.registry import lien_service, right_service
 from finplat.registry.models import Lien, Right
+from tests.contracts.test_contracts import text_of
 from tests.loans.conftest import API, application, certify, file, land_right
 
 
@@ -49,6 +50,11 @@ def test_contracts_are_signed_with_the_liens(client, db, people, approved, value
     for c in got:  # each PDF is stored under its digest and its signature validates against the instance CA
         verdict = contracts.verify("test", storage.load(c["sha256"]))
         assert (verdict["valid"], verdict["intact"], verdict["on_record"]) == (True, True, True)
+    mortgage = " ".join(text_of(storage.load(got[1]["sha256"])).split())
+    number = f"FP{loan.bank_id:03d}-{loan.contracted_on.year}-DK-{loan.id:06d}"
+    assert f"合同编号：{number.replace('DK', 'DY')}-1" in mortgage and number in mortgage
+    assert "张建国" in mortgage and "370112-LM-1" in mortgage and "地类 耕地" in mortgage
+    assert "人民币 688,195.27 元" in mortgage and "人民币 300,000.00 元" in mortgage and "43.59%" in mortgage
     lien = db.session.execute(select(Lien).where(Lien.right_id == valued.id)).scalar_one()
     assert (lien.status, lien.secured_amount, lien.secures_type, lien.secures_id, lien.holder_id) == \
         ("live", Decimal("300000.00"), "loan", str(loan.id), loan.bank_id)
