@@ -98,7 +98,7 @@ def create_application(actor, data: dict) -> Loan:
 
 # --- underwriting
 
-def _facts(loan: Loan, day) -> underwriting.Application:
+def underwriting_facts(loan: Loan, day) -> underwriting.Application:
     caps = loan.product.ltv_caps
     items = []
     for item in loan.collateral:
@@ -116,10 +116,8 @@ def _facts(loan: Loan, day) -> underwriting.Application:
         else:
             holding = db.session.get(Shareholding, item.shareholding_id)
             current = valuations.current_certified(shareholding_id=holding.id, day=day)
-            # the pledged shares at the valuation's value per share (multiplied first: no division error),
-            # and only as many shares as were valued
-            covered = current is not None and current.shares and item.shares <= current.shares
-            value = current.value * item.shares / current.shares if covered else None
+            value = _shares_value(current, item.shares)
+            covered = value is not None
             held = holding.member_id == loan.borrower_id
             items.append(underwriting.CollateralFacts(
                 kind="collective_shares", certified_value=value,
@@ -130,6 +128,28 @@ def _facts(loan: Loan, day) -> underwriting.Application:
                                                           Loan.status.in_(IN_DEFAULT)).limit(1)).first() is not None
     return underwriting.Application(amount=loan.amount, maturity=schedule.maturity(day, loan.term_months),
                                     collateral=tuple(items), borrower_in_default=in_default)
+
+
+def collateral_values(loan: Loan, day) -> list[Decimal | None]:
+    """The certified value in force of each collateral item (of the pledged shares for a pledge), None
+    where there is none: the few queries the LTV needs, not underwriting's whole set of facts."""
+    values = []
+    for item in loan.collateral:
+        if item.right_id:
+            current = valuations.current_certified(right_id=item.right_id, day=day)
+            values.append(current.value if current else None)
+        else:
+            current = valuations.current_certified(shareholding_id=item.shareholding_id, day=day)
+            values.append(_shares_value(current, item.shares))
+    return values
+
+
+def _shares_value(current: Valuation | None, shares: int) -> Decimal | None:
+    """Pledged shares at the valuation's value per share (multiplied first: no division error), and only as
+    many shares as were valued; None otherwise."""
+    if current is None or not current.shares or shares > current.shares:
+        return None
+    return current.value * shares / current.shares
 
 
 def _ever_certified(criterion) -> bool:
@@ -144,7 +164,7 @@ def _date(value):
 
 def check(loan: Loan) -> list[str]:
     """The underwriting checks `loan` fails on the open business date."""
-    return underwriting.failed_checks(_facts(loan, cob.open_date()))
+    return underwriting.failed_checks(underwriting_facts(loan, cob.open_date()))
 
 
 def _refuse(failed: list[str]):
@@ -154,7 +174,7 @@ def _refuse(failed: list[str]):
 
 # --- the workflow
 
-def _locked(actor, loan_id: int) -> Loan:
+def locked_loan(actor, loan_id: int) -> Loan:
     loan = None
     if 1 <= loan_id <= MAX_ID:
         loan = db.session.execute(visible(Loan, actor).where(Loan.id == loan_id).with_for_update()
@@ -164,15 +184,15 @@ def _locked(actor, loan_id: int) -> Loan:
     return loan
 
 
-def _status(loan: Loan, *allowed):
+def require_status(loan: Loan, *allowed):
     if loan.status not in allowed:
         raise Conflict(f"loan {loan.id} is {loan.status}", code="invalid_status")
 
 
 def submit(actor, loan_id: int) -> Loan:
     """draft -> submitted when underwriting passes; otherwise 422 naming every failed check."""
-    loan = _locked(actor, loan_id)
-    _status(loan, "draft")
+    loan = locked_loan(actor, loan_id)
+    require_status(loan, "draft")
     failed = check(loan)
     if failed:
         _refuse(failed)
@@ -184,12 +204,12 @@ def submit(actor, loan_id: int) -> Loan:
 
 
 def _decide(actor, loan_id: int, status: str, reason: str | None) -> Loan:
-    loan = _locked(actor, loan_id)
+    loan = locked_loan(actor, loan_id)
     if actor.role != "bank_manager" or actor.institution_id != loan.bank_id:
         raise Forbidden("a bank manager of the lending bank decides", code="not_the_checker")
     if actor.id == loan.maker_id:
         raise Forbidden("the maker of an application may not decide it", code="maker_checker")
-    _status(loan, "submitted")
+    require_status(loan, "submitted")
     if status == "approved":
         # the collateral may have changed since submission; hold its rights still until the decision commits
         right_ids = sorted(c.right_id for c in loan.collateral if c.right_id)
@@ -231,8 +251,7 @@ def search(actor, status=None, borrower_id=None):
 def describe(loan: Loan) -> dict:
     """A loan as GET /loans/{id} shows it. Before disbursement nothing is outstanding or due; ltv is the
     amount over the certified value of the collateral in force (None without one)."""
-    facts = _facts(loan, cob.open_date())
-    values = [item.certified_value for item in facts.collateral]
+    values = collateral_values(loan, cob.open_date())
     exposure = loan.principal_outstanding if loan.disbursed_on else loan.amount
     ltv = exposure / sum(values) if values and all(v is not None for v in values) and sum(values) else None
     ltv = ltv.quantize(Decimal("0.00000001")) if ltv is not None else None  # as a rate is stored

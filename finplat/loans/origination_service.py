@@ -28,7 +28,7 @@ from finplat.errors import Conflict, Forbidden
 from finplat.extensions import db
 from finplat.ledger import service as ledger
 from finplat.loans import contract_data, schedule, underwriting
-from finplat.loans.application_service import _facts, _locked, _status, check
+from finplat.loans.application_service import locked_loan, require_status, underwriting_facts
 from finplat.loans.models import Loan, LoanInstalment
 from finplat.money import FEN
 from finplat.registry import lien_service
@@ -125,16 +125,17 @@ def sign_contracts(actor, loan_id: int) -> list[Contract]:
     """approved -> contracted: liens registered and contracts signed together (API.md POST
     /loans/{id}/contracts). 409 naming the failed checks when underwriting no longer passes (no room left,
     an expired valuation, a frozen right ...), or when a lien is refused under the row lock."""
-    loan = _locked(actor, loan_id)
+    loan = locked_loan(actor, loan_id)
     _of_the_bank(actor, loan)
-    _status(loan, "approved")
+    require_status(loan, "approved")
     try:
-        failed = check(loan)
+        day = cob.open_date()
+        facts = underwriting_facts(loan, day)
+        failed = underwriting.failed_checks(facts)
         if failed:  # approved, then overtaken by the collateral's state: a conflict, not a bad request
             raise Conflict(f"the collateral no longer supports the loan: {', '.join(failed)}",
                            fields={"checks": failed}, code="collateral_changed")
-        day = cob.open_date()
-        items = _items(loan, _facts(loan, day))
+        items = _items(loan, facts)
         lien_service.create_liens(actor, [
             {"kind": "pledge" if row.shareholding_id else "mortgage", "right_id": row.right_id,
              "shareholding_id": row.shareholding_id, "shares": row.shares, "secured_amount": item.secured_amount,
@@ -189,9 +190,9 @@ def _ready(loan: Loan):
 
 def disburse(actor, loan_id: int, commit: bool = True) -> Loan:
     """contracted -> active on the open business date (API.md POST /loans/{id}/disburse)."""
-    loan = _locked(actor, loan_id)
+    loan = locked_loan(actor, loan_id)
     _of_the_bank(actor, loan, roles=("bank_manager",))
-    _status(loan, "contracted")
+    require_status(loan, "contracted")
     _ready(loan)
     day = cob.open_date()
     plan = schedule.schedule(loan.amount, loan.annual_rate, loan.term_months, loan.repayment_method, day)

@@ -130,7 +130,7 @@ def _may(loan: Loan) -> dict:
 
 def _loan_page(loan_id, status=200, failed=None, reject_form=None, action_form=None):
     loan = service.get_loan(current_user, loan_id)
-    facts = service._facts(loan, cob.open_date())
+    facts = service.underwriting_facts(loan, cob.open_date())
     shown = service.describe(loan)
     if failed is None and loan.status in ("draft", "submitted", "approved"):
         failed = service.check(loan)
