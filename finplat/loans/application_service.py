@@ -99,6 +99,8 @@ def create_application(actor, data: dict) -> Loan:
 # --- underwriting
 
 def underwriting_facts(loan: Loan, day) -> underwriting.Application:
+    """What underwriting judges `loan` on, as of `day`: each collateral item's state, value, room and
+    consents, and whether the borrower is in default."""
     caps = loan.product.ltv_caps
     items = []
     for item in loan.collateral:
