@@ -66,7 +66,7 @@ def fingerprint() -> str:
     try:
         body = json.dumps(json.loads(raw or b"{}", parse_float=str, parse_int=str), sort_keys=True,
                           separators=(",", ":"), ensure_ascii=False).encode()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser: the route's parser says so
         body = raw
     return hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), body])).hexdigest()
 

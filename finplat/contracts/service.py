@@ -2,12 +2,15 @@
 the institution's certificate, store it once by content and record it; verify an uploaded PDF against the
 trust roots and the records.
 
-`issue()` is what origination calls (commit=False joins the caller's transaction, so that a loan's contracts
-and its liens are written together); the file is written before the record, and a file whose record rolls
-back is only an unreferenced copy, never a record without its file.
+Origination signs with `sign_document()` first, outside any lock, and records with `record()` (commit=False
+joins its transaction, so that a loan's contracts and its liens are written together); `issue()` does both.
+The file is written before the record, and a file whose record rolls back is only an unreferenced copy,
+never a record without its file.
 """
 import functools
 import os
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -54,10 +57,22 @@ def _signer(institution) -> tuple[SigningCertificate, object]:
                        code="no_signer") from None
 
 
-def issue(actor, kind: str, context: dict, institution, *, loan_id: int | None = None, sample: bool = False,
-          commit: bool = True) -> Contract:
-    """Render, sign, store and record one contract of `kind` with `context` (a plain dict built by
-    finplat.contracts.context), signed for `institution`."""
+@dataclass(frozen=True)
+class SignedDocument:
+    """A contract rendered, signed and stored, not yet recorded."""
+    kind: str
+    number: str
+    certificate: SigningCertificate
+    signer: str
+    signed_at: datetime
+    sha256: str
+    size: int
+
+
+def sign_document(kind: str, context: dict, institution) -> SignedDocument:
+    """Render and sign one contract of `kind` with `context` (a plain dict built by finplat.contracts.context)
+    for `institution`, and store the PDF. It writes nothing to the database and takes no lock, so that a
+    caller can sign before it locks the rows its records change."""
     cert, signer = _signer(institution)
     pdf = render_pdf(templates.render_html(kind, context))
     try:
@@ -66,19 +81,31 @@ def issue(actor, kind: str, context: dict, institution, *, loan_id: int | None =
     except signing.TimestampUnavailable as exc:
         raise Unavailable(f"the time-stamping authority did not answer: {exc}", code="tsa_unavailable") from None
     signer_name, signed_at = signing.signature_facts(signed)  # as verification will report them
-    digest = storage.store(signed)
-    contract = Contract(kind=kind, number=str(context.get("contract_no") or ""), loan_id=loan_id,
-                        institution_id=institution.id, signing_certificate_id=cert.id,
-                        signer=signer_name or institution.name, signed_at=signed_at, sha256=digest, size=len(signed),
-                        sample=sample)
+    return SignedDocument(kind=kind, number=str(context.get("contract_no") or ""), certificate=cert,
+                          signer=signer_name or institution.name, signed_at=signed_at,
+                          sha256=storage.store(signed), size=len(signed))
+
+
+def record(actor, doc: SignedDocument, *, loan_id: int | None = None, sample: bool = False,
+           commit: bool = True) -> Contract:
+    """The record of a signed document, with its audit record."""
+    contract = Contract(kind=doc.kind, number=doc.number, loan_id=loan_id, institution_id=doc.certificate.institution_id,
+                        signing_certificate_id=doc.certificate.id, signer=doc.signer, signed_at=doc.signed_at,
+                        sha256=doc.sha256, size=doc.size, sample=sample)
     db.session.add(contract)
     db.session.flush()
     audit.record(actor, "contract.signed", "contract", contract.id,
-                 after={"kind": kind, "number": contract.number, "loan_id": loan_id, "sha256": digest,
-                        "certificate": cert.fingerprint_sha256, "sample": sample})
+                 after={"kind": doc.kind, "number": doc.number, "loan_id": loan_id, "sha256": doc.sha256,
+                        "certificate": doc.certificate.fingerprint_sha256, "sample": sample})
     if commit:
         db.session.commit()
     return contract
+
+
+def issue(actor, kind: str, context: dict, institution, *, loan_id: int | None = None, sample: bool = False,
+          commit: bool = True) -> Contract:
+    """Render, sign, store and record one contract of `kind` with `context`, signed for `institution`."""
+    return record(actor, sign_document(kind, context, institution), loan_id=loan_id, sample=sample, commit=commit)
 
 
 # --- reading

@@ -17,6 +17,7 @@ from finplat.columns import utcnow
 from finplat.errors import Conflict, Forbidden, NotFound, RuleViolation, field_error, invalid_fields
 from finplat.extensions import db
 from finplat.loans import product_service, schedule, underwriting
+from finplat.loans.contract_data import SECURITY_KIND
 from finplat.loans.models import Loan, LoanCollateral, Product
 from finplat.registry import lien_service, right_service
 from finplat.registry.models import Party, Right, Shareholding
@@ -24,6 +25,7 @@ from finplat.valuation import service as valuations
 from finplat.valuation.models import Valuation
 
 BANK_ROLES = ("loan_officer", "bank_manager")
+SECURITY_CONTRACTS = tuple(SECURITY_KIND)  # collateral kinds with a security contract (none for water facilities)
 IN_DEFAULT = ("written_off",)  # servicing adds the non-performing classifications
 
 
@@ -81,6 +83,9 @@ def create_application(actor, data: dict) -> Loan:
     rows, kinds = _collateral_rows(data, borrower)
     errors = product_service.loan_errors(product, data["amount"], data["term_months"], data["repayment_method"],
                                          kinds)
+    uncontracted = sorted({kind for kind in kinds if kind not in SECURITY_CONTRACTS})
+    if uncontracted and "collateral" not in errors:
+        errors["collateral"] = [f"no security contract is written for {', '.join(uncontracted)} yet"]
     if errors:
         raise invalid_fields(errors)
     price = product_service.pricing(product, data["term_months"], cob.open_date())
@@ -98,10 +103,12 @@ def create_application(actor, data: dict) -> Loan:
 
 # --- underwriting
 
-def underwriting_facts(loan: Loan, day) -> underwriting.Application:
+def underwriting_facts(loan: Loan, day, own_liens: bool = True) -> underwriting.Application:
     """What underwriting judges `loan` on, as of `day`: each collateral item's state, value, room and
-    consents, and whether the borrower is in default."""
+    consents, and whether the borrower is in default. With `own_liens=False` the loan's own liens do not
+    count against its collateral (a contracted loan judged again before disbursement)."""
     caps = loan.product.ltv_caps
+    excluding = None if own_liens else ("loan", loan.id)
     items = []
     for item in loan.collateral:
         if item.right_id:
@@ -112,7 +119,7 @@ def underwriting_facts(loan: Loan, day) -> underwriting.Application:
                 kind=right.kind, status=right.status if held else "transferred",
                 certified_value=current.value if current else None,
                 had_valuation=_ever_certified(Valuation.right_id == right.id), ltv_cap=caps.get(right.kind, Decimal(0)),
-                live_secured=lien_service.live_secured(right.id), term_end=right.term_end,
+                live_secured=lien_service.live_secured(right.id, excluding), term_end=right.term_end,
                 missing_consents=tuple(right_service.missing_consents(right)),
                 fire_insurance_until=_date(right.attributes.get("fire_insurance_until"))))
         else:
@@ -125,7 +132,7 @@ def underwriting_facts(loan: Loan, day) -> underwriting.Application:
                 kind="collective_shares", certified_value=value,
                 had_valuation=covered or (current is None and _ever_certified(Valuation.shareholding_id == holding.id)),
                 ltv_cap=caps.get("collective_shares", Decimal(0)), shares=item.shares,
-                shares_free=holding.shares - lien_service.live_pledged_shares(holding.id) if held else 0))
+                shares_free=holding.shares - lien_service.live_pledged_shares(holding.id, excluding) if held else 0))
     in_default = db.session.execute(select(Loan.id).where(Loan.borrower_id == loan.borrower_id,
                                                           Loan.status.in_(IN_DEFAULT)).limit(1)).first() is not None
     return underwriting.Application(amount=loan.amount, maturity=schedule.maturity(day, loan.term_months),
@@ -205,12 +212,17 @@ def submit(actor, loan_id: int) -> Loan:
     return loan
 
 
-def _decide(actor, loan_id: int, status: str, reason: str | None) -> Loan:
-    loan = locked_loan(actor, loan_id)
+def check_checker(actor, loan: Loan):
+    """Forbidden unless `actor` may decide `loan`: a bank manager of the lending bank who is not its maker."""
     if actor.role != "bank_manager" or actor.institution_id != loan.bank_id:
         raise Forbidden("a bank manager of the lending bank decides", code="not_the_checker")
     if actor.id == loan.maker_id:
         raise Forbidden("the maker of an application may not decide it", code="maker_checker")
+
+
+def _decide(actor, loan_id: int, status: str, reason: str | None) -> Loan:
+    loan = locked_loan(actor, loan_id)
+    check_checker(actor, loan)
     require_status(loan, "submitted")
     if status == "approved":
         # the collateral may have changed since submission; hold its rights still until the decision commits

@@ -80,33 +80,42 @@ def lender(bank) -> dict:
     return {"name": bank.name, "address": ON_FILE, "legal_representative": ON_FILE}
 
 
-def _loan_terms(loan: Loan, number: str, start: date, maturity: date) -> dict:
-    return {"contract_no": number, "amount": loan.amount, "lpr_tenor": loan.lpr_tenor, "lpr_rate": loan.lpr_rate,
-            "lpr_date": loan.lpr_date, "spread_bps": loan.spread_bps, "term_months": loan.term_months,
-            "start_date": start, "maturity_date": maturity, "repayment_method": loan.repayment_method,
-            "purpose": loan.purpose, "penalty_factor": loan.penalty_factor.quantize(Decimal("0.0001"))}
+@dataclass(frozen=True)
+class Terms:
+    """When and where a loan's contracts are signed and the loan runs: `year` numbers them (the year of the
+    loan contract, so that a later annex cites the loan contract that exists), `start` and `maturity` are
+    the loan's (the drawdown date's for a later annex)."""
+    year: int
+    signed_on: date
+    start: date
+    maturity: date
+    place: str
 
 
-def _common(loan, bank, borrower, number, signed_on, start, maturity, place) -> dict:
-    return {"contract_no": number, "signing_date": signed_on, "signing_place": place, "lender": lender(bank),
-            "borrower": party(borrower), "loan": _loan_terms(loan, loan_number(loan, start.year), start, maturity)}
+def _loan_terms(loan: Loan, terms: Terms) -> dict:
+    return {"contract_no": loan_number(loan, terms.year), "amount": loan.amount, "lpr_tenor": loan.lpr_tenor,
+            "lpr_rate": loan.lpr_rate, "lpr_date": loan.lpr_date, "spread_bps": loan.spread_bps,
+            "term_months": loan.term_months, "start_date": terms.start, "maturity_date": terms.maturity,
+            "repayment_method": loan.repayment_method, "purpose": loan.purpose,
+            "penalty_factor": loan.penalty_factor.quantize(Decimal("0.0001"))}
 
 
-def loan_contract(loan, bank, borrower, items: list[Item], signed_on: date, start: date, maturity: date,
-                  place: str) -> dict:
-    year = start.year
-    security = [{"kind": SECURITY_KIND[item.kind], "contract_no": security_number(loan, year, n, SECURITY_KIND[item.kind]),
-                 "provider": item.holder["name"]} for n, item in enumerate(items, start=1)]
-    return {**_common(loan, bank, borrower, loan_number(loan, year), signed_on, start, maturity, place),
-            "security": security}
+def _common(loan, bank, borrower, number, terms: Terms) -> dict:
+    return {"contract_no": number, "signing_date": terms.signed_on, "signing_place": terms.place,
+            "lender": lender(bank), "borrower": party(borrower), "loan": _loan_terms(loan, terms)}
 
 
-def security_contract(loan, bank, borrower, item: Item, position: int, signed_on: date, start: date,
-                      maturity: date, place: str) -> tuple[str, dict]:
+def loan_contract(loan, bank, borrower, items: list[Item], terms: Terms) -> dict:
+    security = [{"kind": SECURITY_KIND[item.kind], "provider": item.holder["name"],
+                 "contract_no": security_number(loan, terms.year, n, SECURITY_KIND[item.kind])}
+                for n, item in enumerate(items, start=1)]
+    return {**_common(loan, bank, borrower, loan_number(loan, terms.year), terms), "security": security}
+
+
+def security_contract(loan, bank, borrower, item: Item, position: int, terms: Terms) -> tuple[str, dict]:
     """(contract kind, input) of the security contract of the item at `position` (1, 2, ...)."""
     kind = SECURITY_KIND[item.kind]
-    data = _common(loan, bank, borrower, security_number(loan, start.year, position, kind), signed_on, start,
-                   maturity, place)
+    data = _common(loan, bank, borrower, security_number(loan, terms.year, position, kind), terms)
     if item.holder["name"] != borrower.name:
         data["mortgagor"] = item.holder
     data.update({
@@ -123,9 +132,8 @@ def security_contract(loan, bank, borrower, item: Item, position: int, signed_on
     return kind, data
 
 
-def schedule_annex(loan, bank, borrower, plan: Schedule, version: int, signed_on: date, start: date, maturity: date,
-                   place: str) -> dict:
-    data = _common(loan, bank, borrower, annex_number(loan, start.year, version), signed_on, start, maturity, place)
+def schedule_annex(loan, bank, borrower, plan: Schedule, version: int, terms: Terms) -> dict:
+    data = _common(loan, bank, borrower, annex_number(loan, terms.year, version), terms)
     data["schedule"] = [{"number": row.number, "due_date": row.due_date, "principal": row.principal,
                          "interest": row.interest, "payment": row.payment, "balance": row.balance}
                         for row in plan.instalments]

@@ -74,7 +74,8 @@ def sign_contracts(loan_id):
 @require()
 @blp.response(200, LoanContractsSchema)
 def list_contracts(loan_id):
-    return {"contracts": origination.contracts_of(service.get_loan(current_actor(), loan_id))}
+    actor = current_actor()
+    return {"contracts": origination.contracts_of(service.get_loan(actor, loan_id), actor)}
 
 
 @blp.route("/loans/<int:loan_id>/disburse", methods=["POST"])

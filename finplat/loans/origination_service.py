@@ -17,10 +17,11 @@ commits; the loan's row lock makes a second disbursement impossible whatever the
 """
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from finplat import audit, cob
 from finplat.auth.models import Institution
+from finplat.auth.permissions import visible
 from finplat.contracts import service as contracts
 from finplat.contracts.context import build_context
 from finplat.contracts.models import Contract
@@ -30,13 +31,12 @@ from finplat.ledger import service as ledger
 from finplat.loans import contract_data, schedule, underwriting
 from finplat.loans.application_service import locked_loan, require_status, underwriting_facts
 from finplat.loans.models import Loan, LoanInstalment
-from finplat.money import FEN
+from finplat.money import FEN, to_fen
 from finplat.registry import lien_service
 from finplat.registry.models import Lien, Party, Right, Shareholding
 from finplat.valuation import service as valuations
 
 BANK_ROLES = ("loan_officer", "bank_manager")
-UNAVAILABLE = ("frozen", "withdrawn", "disposed", "expired")
 SECURES_TYPE = "loan"
 
 
@@ -47,20 +47,17 @@ def _of_the_bank(actor, loan: Loan, roles=BANK_ROLES):
         raise Forbidden(f"a {' or '.join(roles)} of the lending bank does this", code="not_the_bank")
 
 
-def floor_fen(amount: Decimal) -> Decimal:
-    return amount.quantize(FEN, rounding=ROUND_DOWN)
-
-
 def allocate(amount: Decimal, rooms: list[Decimal]) -> list[Decimal]:
-    """`amount` spread over collateral items in proportion to their rooms (each to the fen, rounded down),
-    the residue fen given to the items in order while their room lasts; no share passes its room."""
+    """`amount` spread over collateral items in proportion to their rooms (each to the fen, rounded down);
+    the fen left over go first to an item that got none, then to the items in order while their room lasts.
+    Every item secures some of the loan and none more than its room; ValueError when that cannot be."""
     total = sum(rooms, Decimal(0))
-    if amount > total:
-        raise ValueError(f"{amount} does not fit the collateral's room of {total}")
-    shares = [floor_fen(amount * room / total) for room in rooms]
+    if amount > total or any(room <= 0 for room in rooms) or amount < FEN * len(rooms):
+        raise ValueError(f"{amount} cannot be spread over rooms of {', '.join(map(str, rooms))}")
+    shares = [(amount * room / total).quantize(FEN, rounding=ROUND_DOWN) for room in rooms]
     left = amount - sum(shares, Decimal(0))
-    for n, room in enumerate(rooms):
-        extra = min(left, room - shares[n])
+    for n in sorted(range(len(rooms)), key=lambda n: shares[n] > 0):  # the empty ones first, then in order
+        extra = min(left, rooms[n] - shares[n])
         shares[n] += extra
         left -= extra
     return shares
@@ -72,11 +69,14 @@ def _items(loan: Loan, facts: underwriting.Application) -> list[contract_data.It
     """The loan's collateral as its security contracts describe it, with the most each may secure and the
     part of the loan it secures."""
     day = cob.open_date()
-    limits = [floor_fen(f.certified_value * f.ltv_cap) for f in facts.collateral]
-    rooms = [max(Decimal(0), limit - f.live_secured) for limit, f in zip(limits, facts.collateral)]
-    secured = allocate(loan.amount, rooms)
+    try:
+        secured = allocate(loan.amount, [underwriting.room(f) for f in facts.collateral])
+    except ValueError:
+        raise Conflict("the collateral no longer supports the loan: ltv_exceeded", fields={"checks": ["ltv_exceeded"]},
+                       code="collateral_changed") from None
     items = []
-    for row, fact, limit, part in zip(loan.collateral, facts.collateral, limits, secured):
+    for row, fact, part in zip(loan.collateral, facts.collateral, secured):
+        limit = underwriting.limit(fact)
         if row.right_id:
             right = db.session.get(Right, row.right_id)
             valuation = valuations.current_certified(right_id=right.id, day=day)
@@ -84,16 +84,14 @@ def _items(loan: Loan, facts: underwriting.Application) -> list[contract_data.It
         else:
             holding = db.session.get(Shareholding, row.shareholding_id)
             valuation = valuations.current_certified(shareholding_id=holding.id, day=day)
-            value = fact.certified_value.quantize(FEN)
             collective = db.session.get(Party, holding.collective_id)
             items.append(contract_data.Item(
                 kind="collective_shares", certificate_no=f"{collective.name}股权 第{holding.id}号",
                 holder=contract_data.party(holding.member), location=collective.name, area=Decimal(row.shares),
-                area_unit="share", term_end=None, certified_value=value, valuation_date=valuation.valuation_date,
-                appraisal_agency=valuation.agency.name, appraisal_report_no=f"FinPlat 估值第{valuation.id}号",
-                secured_amount=part, max_secured=limit,
-                details=(("质押股份", f"{row.shares} 股（持有 {holding.shares} 股）"),),
-                consents=()))
+                area_unit="share", term_end=None, certified_value=to_fen(fact.certified_value),
+                valuation_date=valuation.valuation_date, appraisal_agency=valuation.agency.name,
+                appraisal_report_no=f"FinPlat 估值第{valuation.id}号", secured_amount=part, max_secured=limit,
+                details=(("质押股份", f"{row.shares} 股（持有 {holding.shares} 股）"),), consents=()))
     return items
 
 
@@ -117,41 +115,55 @@ def _right_item(right: Right, valuation, part: Decimal, limit: Decimal) -> contr
         details=tuple(details[:20]), consents=consents, insurance=insurance)
 
 
-def _issue(actor, kind: str, data: dict, bank, loan: Loan) -> Contract:
-    return contracts.issue(actor, kind, build_context(kind, data), bank, loan_id=loan.id, commit=False)
+def _sign(kind: str, data: dict, bank) -> contracts.SignedDocument:
+    return contracts.sign_document(kind, build_context(kind, data), bank)
+
+
+def _documents(loan: Loan, items: list[contract_data.Item], day) -> list[contracts.SignedDocument]:
+    """The loan contract, a security contract per item and the schedule annex, rendered, signed and stored."""
+    bank, borrower = db.session.get(Institution, loan.bank_id), db.session.get(Party, loan.borrower_id)
+    terms = contract_data.Terms(year=day.year, signed_on=day, start=day, maturity=schedule.maturity(day, loan.term_months),
+                                place=borrower.village or bank.name)
+    docs = [_sign("loan", contract_data.loan_contract(loan, bank, borrower, items, terms), bank)]
+    for n, item in enumerate(items, start=1):
+        kind, data = contract_data.security_contract(loan, bank, borrower, item, n, terms)
+        docs.append(_sign(kind, data, bank))
+    plan = schedule.schedule(loan.amount, loan.annual_rate, loan.term_months, loan.repayment_method, day)
+    docs.append(_sign("schedule_annex", contract_data.schedule_annex(loan, bank, borrower, plan, 1, terms), bank))
+    return docs
+
+
+def _refuse_changed(failed: list[str], what: str):
+    # approved, then overtaken by the collateral's state: a conflict with the current state, not a bad request
+    raise Conflict(f"the collateral no longer supports {what}: {', '.join(failed)}", fields={"checks": failed},
+                   code="collateral_changed")
 
 
 def sign_contracts(actor, loan_id: int) -> list[Contract]:
     """approved -> contracted: liens registered and contracts signed together (API.md POST
     /loans/{id}/contracts). 409 naming the failed checks when underwriting no longer passes (no room left,
-    an expired valuation, a frozen right ...), or when a lien is refused under the row lock."""
-    loan = locked_loan(actor, loan_id)
-    _of_the_bank(actor, loan)
-    require_status(loan, "approved")
+    an expired valuation, a frozen right ...), or when a lien is refused under the row lock.
+
+    The PDFs are rendered and signed under the loan's row lock only (it keeps a second request for the same
+    loan out); the collateral's rows are locked afterwards, all in one order, and the audit records, whose
+    lock is the platform's, come last: nothing waits on a right or on the audit log while PDFs render."""
     try:
+        loan = locked_loan(actor, loan_id)
+        _of_the_bank(actor, loan)
+        require_status(loan, "approved")
         day = cob.open_date()
         facts = underwriting_facts(loan, day)
         failed = underwriting.failed_checks(facts)
-        if failed:  # approved, then overtaken by the collateral's state: a conflict, not a bad request
-            raise Conflict(f"the collateral no longer supports the loan: {', '.join(failed)}",
-                           fields={"checks": failed}, code="collateral_changed")
+        if failed:
+            _refuse_changed(failed, "the loan")
         items = _items(loan, facts)
+        docs = _documents(loan, items, day)
         lien_service.create_liens(actor, [
             {"kind": "pledge" if row.shareholding_id else "mortgage", "right_id": row.right_id,
              "shareholding_id": row.shareholding_id, "shares": row.shares, "secured_amount": item.secured_amount,
              "max_secured": item.max_secured, "secures_type": SECURES_TYPE, "secures_id": loan.id,
              "holder_id": loan.bank_id} for row, item in zip(loan.collateral, items)], commit=False)
-        bank, borrower = db.session.get(Institution, loan.bank_id), db.session.get(Party, loan.borrower_id)
-        maturity = schedule.maturity(day, loan.term_months)
-        place = borrower.village or bank.name
-        signed = [_issue(actor, "loan", contract_data.loan_contract(loan, bank, borrower, items, day, day, maturity,
-                                                                   place), bank, loan)]
-        for n, item in enumerate(items, start=1):
-            kind, data = contract_data.security_contract(loan, bank, borrower, item, n, day, day, maturity, place)
-            signed.append(_issue(actor, kind, data, bank, loan))
-        plan = schedule.schedule(loan.amount, loan.annual_rate, loan.term_months, loan.repayment_method, day)
-        signed.append(_issue(actor, "schedule_annex", contract_data.schedule_annex(
-            loan, bank, borrower, plan, 1, day, day, maturity, place), bank, loan))
+        signed = [contracts.record(actor, doc, loan_id=loan.id, commit=False) for doc in docs]
         loan.status, loan.contracted_on, loan.contracted_by = "contracted", day, actor.id
         audit.record(actor, "loan.contracted", "loan", loan.id, before={"status": "approved"},
                      after={"status": "contracted", "contracts": [{"id": c.id, "kind": c.kind, "sha256": c.sha256}
@@ -166,51 +178,59 @@ def sign_contracts(actor, loan_id: int) -> list[Contract]:
     return signed
 
 
-def contracts_of(loan: Loan) -> list[Contract]:
-    return db.session.execute(select(Contract).where(Contract.loan_id == loan.id).order_by(Contract.id)).scalars().all()
+def contracts_of(loan: Loan, actor=None) -> list[Contract]:
+    """The loan's contracts, oldest first; with `actor`, those the actor may see."""
+    stmt = visible(Contract, actor) if actor is not None else select(Contract)
+    return db.session.execute(stmt.where(Contract.loan_id == loan.id).order_by(Contract.id)).scalars().all()
 
 
 # --- disbursement
 
-def _ready(loan: Loan):
-    """Refuse (409) what a careful bank would not pay out against."""
+def _ready(loan: Loan, day):
+    """Refuse (409) what a careful bank would not pay out against: the product's guarantee missing, the
+    loan's liens gone, or underwriting failing on the disbursement date with the loan's own liens set aside
+    (a later date moves maturity towards the rights' term ends and past insurance; a valuation may expire)."""
     if loan.product.guarantee_required:
         # no guarantee can be active until the risk domain records guarantees
         raise Conflict("the product requires an active guarantee of the loan", code="guarantee_missing")
-    liens = db.session.execute(select(Lien).where(Lien.secures_type == SECURES_TYPE, Lien.secures_id == str(loan.id),
-                                                  Lien.status == "live")).scalars().all()
-    if len(liens) != len(loan.collateral):
+    live = db.session.execute(select(func.count()).select_from(Lien).where(
+        Lien.secures_type == SECURES_TYPE, Lien.secures_id == str(loan.id), Lien.status == "live")).scalar_one()
+    if live != len(loan.collateral):
         raise Conflict("the loan's collateral is no longer all under its liens", code="collateral_released")
-    rights = [db.session.get(Right, lien.right_id) for lien in liens if lien.right_id]
-    blocked = [r.certificate_no for r in rights if r.status in UNAVAILABLE]
-    if blocked:
-        raise Conflict(f"collateral not available: {', '.join(blocked)}", fields={"collateral": blocked},
-                       code="collateral_frozen")
+    failed = underwriting.failed_checks(underwriting_facts(loan, day, own_liens=False))
+    if failed:
+        _refuse_changed(failed, "disbursement")
 
 
 def disburse(actor, loan_id: int, commit: bool = True) -> Loan:
-    """contracted -> active on the open business date (API.md POST /loans/{id}/disburse)."""
+    """contracted -> active on the open business date (API.md POST /loans/{id}/disburse). The ledger's
+    accounts are opened before any audit record is written (the audit lock comes last)."""
     loan = locked_loan(actor, loan_id)
     _of_the_bank(actor, loan, roles=("bank_manager",))
     require_status(loan, "contracted")
-    _ready(loan)
+    # the rights held still (as approval holds them) until the money has moved: no freeze slips in between
+    right_ids = sorted(c.right_id for c in loan.collateral if c.right_id)
+    db.session.execute(select(Right.id).where(Right.id.in_(right_ids)).order_by(Right.id).with_for_update(read=True))
     day = cob.open_date()
+    _ready(loan, day)
     plan = schedule.schedule(loan.amount, loan.annual_rate, loan.term_months, loan.repayment_method, day)
     maturity = plan.instalments[-1].due_date
     bank = db.session.get(Institution, loan.bank_id)
-    annex = None
+    doc = None
     if day != loan.contracted_on:
         borrower = db.session.get(Party, loan.borrower_id)
         version = 1 + sum(1 for c in contracts_of(loan) if c.kind == "schedule_annex")
-        annex = _issue(actor, "schedule_annex", contract_data.schedule_annex(
-            loan, bank, borrower, plan, version, day, day, maturity, borrower.village or bank.name), bank, loan)
+        terms = contract_data.Terms(year=loan.contracted_on.year, signed_on=day, start=day, maturity=maturity,
+                                    place=borrower.village or bank.name)
+        doc = _sign("schedule_annex", contract_data.schedule_annex(loan, bank, borrower, plan, version, terms), bank)
+    principal, funding = ledger.account(loan.bank_id, "loan_principal"), ledger.account(loan.bank_id, "funding")
     db.session.add_all([LoanInstalment(loan_id=loan.id, version=1, number=row.number, due_date=row.due_date,
                                        principal=row.principal, interest=row.interest, payment=row.payment,
                                        balance=row.balance) for row in plan.instalments])
     txn = ledger.post(actor, "disbursement", day, loan.amount, [
-        ledger.Leg(ledger.account(loan.bank_id, "loan_principal"), loan.amount, loan.id),
-        ledger.Leg(ledger.account(loan.bank_id, "funding"), -loan.amount, loan.id)], loan_id=loan.id,
+        ledger.Leg(principal, loan.amount, loan.id), ledger.Leg(funding, -loan.amount, loan.id)], loan_id=loan.id,
         memo=f"放款 {contract_data.loan_number(loan, loan.contracted_on.year)}")
+    annex = contracts.record(actor, doc, loan_id=loan.id, commit=False) if doc else None
     loan.status, loan.disbursed_on, loan.disbursed_by = "active", day, actor.id
     loan.maturity_date, loan.principal_outstanding, loan.schedule_version = maturity, loan.amount, 1
     audit.record(actor, "loan.disbursed", "loan", loan.id, before={"status": "contracted"},

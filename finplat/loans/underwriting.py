@@ -6,18 +6,20 @@ Checks (the names of API.md):
 - valuation_missing: a collateral item has no certified valuation at all;
 - valuation_expired: its last certified valuation is no longer in force;
 - ltv_exceeded: the loan does not fit the room the collateral leaves: each item's certified value x the
-  product's LTV cap for its kind, less what the item's live liens already secure, summed over the items;
+  product's LTV cap for its kind (rounded down to the fen), less what the item's live liens already secure,
+  summed over the items;
 - term_beyond_right: the loan matures later than one year before the earliest term end of a collateral right;
-- collateral_encumbered: an item is not available (a frozen, withdrawn, expired or disposed right; shares
-  pledged already or beyond the holding);
+- collateral_encumbered: an item is not available (a frozen, withdrawn, expired or disposed right; a right
+  secured to its limit already; shares pledged already or beyond the holding);
 - consent_missing: a right lacks a consent its mortgage needs (right_rules.missing_consents);
 - fire_insurance_missing: a forest right's fire insurance does not cover the loan term;
 - borrower_in_default: the borrower has a loan in default (classified substandard or worse) at any bank.
 """
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from finplat.money import FEN
 from finplat.registry.right_rules import add_years
 
 CHECKS = ("valuation_missing", "valuation_expired", "ltv_exceeded", "term_beyond_right", "collateral_encumbered",
@@ -50,12 +52,18 @@ class Application:
     borrower_in_default: bool = False
 
 
-def room(item: CollateralFacts) -> Decimal:
-    """What the item may still secure: certified value x LTV cap, less its live liens, never below 0. For
-    shares, the value is that of the shares asked for (the valuation's value per share x shares)."""
+def limit(item: CollateralFacts) -> Decimal:
+    """The most the item may secure: certified value x LTV cap, rounded down to the fen (a lien secures
+    whole fen, and never a fen past the cap). For shares, the value is that of the shares asked for (the
+    valuation's value per share x shares)."""
     if item.certified_value is None:
-        return Decimal("0")
-    return max(Decimal("0"), item.certified_value * item.ltv_cap - item.live_secured)
+        return Decimal("0.00")
+    return (item.certified_value * item.ltv_cap).quantize(FEN, rounding=ROUND_DOWN)
+
+
+def room(item: CollateralFacts) -> Decimal:
+    """What the item may still secure: its limit less its live liens, never below 0."""
+    return max(Decimal("0.00"), limit(item) - item.live_secured)
 
 
 def failed_checks(application: Application) -> list[str]:
@@ -70,6 +78,8 @@ def failed_checks(application: Application) -> list[str]:
             if item.shares is None or item.shares_free is None or item.shares > item.shares_free:
                 failed.add("collateral_encumbered")
         elif item.status not in AVAILABLE_STATUSES:
+            failed.add("collateral_encumbered")
+        if item.certified_value is not None and room(item) == 0:  # secured to its limit already
             failed.add("collateral_encumbered")
         if item.missing_consents:
             failed.add("consent_missing")

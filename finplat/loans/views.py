@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from finplat import cob
 from finplat.auth.models import User
-from finplat.auth.permissions import require, visible
+from finplat.auth.permissions import require
 from finplat.errors import DomainError
 from finplat.extensions import db
 from finplat.loans import application_service as service
@@ -122,13 +122,14 @@ def _may(loan: Loan) -> dict:
     user = current_user
     ours = user.is_admin or (user.role in BANK and user.institution_id == loan.bank_id)
     manager = user.is_admin or (user.role == "bank_manager" and user.institution_id == loan.bank_id)
+    checker = user.role == "bank_manager" and user.institution_id == loan.bank_id and user.id != loan.maker_id
     return {"submit": ours and loan.status == "draft",
-            "decide": manager and loan.status == "submitted" and user.id != loan.maker_id,
+            "decide": checker and loan.status == "submitted",
             "contract": ours and loan.status == "approved",
             "disburse": manager and loan.status == "contracted"}
 
 
-def _loan_page(loan_id, status=200, failed=None, reject_form=None, action_form=None):
+def _loan_page(loan_id, status=200, failed=None, reject_form=None):
     loan = service.get_loan(current_user, loan_id)
     facts = service.underwriting_facts(loan, cob.open_date())
     shown = service.describe(loan)
@@ -140,14 +141,9 @@ def _loan_page(loan_id, status=200, failed=None, reject_form=None, action_form=N
     return render_template(
         "loans/loan.html", loan=loan, shown=shown, borrower=db.session.get(Party, loan.borrower_id),
         collateral=_collateral_rows(loan, facts), failed=failed, schedule=origination.schedule_of(loan),
-        contracts=db.session.execute(visible_contracts(loan)).scalars().all(), transactions=txns, people=people,
-        may=_may(loan), action_form=action_form or ActionForm(), reject_form=reject_form or RejectForm(),
+        contracts=origination.contracts_of(loan, current_user), transactions=txns, people=people,
+        may=_may(loan), reject_form=reject_form or RejectForm(),
         business_date=cob.open_date(), labels=_labels()), status
-
-
-def visible_contracts(loan: Loan):
-    from finplat.contracts.models import Contract
-    return visible(Contract, current_user).where(Contract.loan_id == loan.id).order_by(Contract.id)
 
 
 @bp.route("/<int:loan_id>")
@@ -159,8 +155,9 @@ def loan(loan_id):
 def _act(loan_id, action, done: str, form=None):
     """Run `action()` for a posted button: the loan page again on success, or with the refusal."""
     form = form or ActionForm()
-    if not form.validate_on_submit():
-        return _loan_page(loan_id, status=400, action_form=form)
+    if not form.validate_on_submit():  # the CSRF token: a stale or forged page
+        flash("页面已过期，请刷新后重试")
+        return _loan_page(loan_id, status=400)
     try:
         action()
     except DomainError as exc:
@@ -191,6 +188,7 @@ def approve(loan_id):
 @bp.route("/<int:loan_id>/reject", methods=["POST"])
 @require("bank_manager")
 def reject(loan_id):
+    service.check_checker(current_user, service.get_loan(current_user, loan_id))  # 403 before the reason is read
     form = RejectForm()
     if not form.validate_on_submit():
         return _loan_page(loan_id, status=422, reject_form=form)

@@ -61,16 +61,25 @@ def live_liens(right_id: int | None = None, shareholding_id: int | None = None) 
     return db.session.execute(_live(column == value)).scalars().all()
 
 
-def live_secured(right_id: int) -> Decimal:
-    """The sum of the secured amounts of a right's live liens."""
+def _not_securing(excluding):
+    """Liens other than those securing `excluding` = (secures_type, secures_id), or every lien for None."""
+    if excluding is None:
+        return True
+    return ~((Lien.secures_type == excluding[0]) & (Lien.secures_id == str(excluding[1])))
+
+
+def live_secured(right_id: int, excluding=None) -> Decimal:
+    """The sum of the secured amounts of a right's live liens (but those securing `excluding`)."""
     return db.session.execute(select(func.coalesce(func.sum(Lien.secured_amount), 0))
-                              .where(Lien.right_id == right_id, Lien.status == "live")).scalar_one() + Decimal("0.00")
+                              .where(Lien.right_id == right_id, Lien.status == "live", _not_securing(excluding))
+                              ).scalar_one() + Decimal("0.00")
 
 
-def live_pledged_shares(shareholding_id: int) -> int:
-    """The shares of a holding under live pledges."""
+def live_pledged_shares(shareholding_id: int, excluding=None) -> int:
+    """The shares of a holding under live pledges (but those securing `excluding`)."""
     return int(db.session.execute(select(func.coalesce(func.sum(Lien.shares), 0))
-                                  .where(Lien.shareholding_id == shareholding_id, Lien.status == "live")).scalar_one())
+                                  .where(Lien.shareholding_id == shareholding_id, Lien.status == "live",
+                                         _not_securing(excluding))).scalar_one())
 
 
 def snapshot(lien: Lien) -> dict:
@@ -109,15 +118,22 @@ def create_lien(actor, *, right_id=None, shareholding_id=None, shares=None, kind
 
 def create_liens(actor, liens: list[dict], commit=True) -> list[Lien]:
     """Several liens (a loan secured by more than one right or holding) in one transaction, all or none.
-    Their rows are locked in one order (rights, then holdings, each by id), so that two callers securing
-    overlapping collateral wait for each other instead of deadlocking. Each dict holds create_lien's
-    keyword arguments; the liens come back in the order given."""
+    Every row is locked first, in one order (rights, then holdings, each by id), and only then are the liens
+    written with their audit records (whose lock is the platform's): so two callers securing overlapping
+    collateral wait for each other instead of deadlocking. Each dict holds create_lien's keyword arguments;
+    the liens come back in the order given."""
     def order(spec):
         return (spec.get("right_id") is None, spec.get("right_id") or spec.get("shareholding_id") or 0)
 
     made = {}
     try:
-        for index, spec in sorted(enumerate(liens), key=lambda pair: order(pair[1])):
+        ordered = sorted(enumerate(liens), key=lambda pair: order(pair[1]))
+        for _, spec in ordered:
+            if spec.get("right_id") is not None:
+                _locked(Right, spec["right_id"])
+            elif spec.get("shareholding_id") is not None:
+                _locked(Shareholding, spec["shareholding_id"])
+        for index, spec in ordered:
             made[index] = create_lien(actor, **spec, commit=False)
     except BaseException:
         db.session.rollback()

@@ -87,12 +87,14 @@ def file(client, people, data, who="officer"):
     return resp.get_json()
 
 
-def contracted_loan(db, amount="300000.00") -> dict:
-    """A contracted loan made through the services alone, with real commits (for tests on `committed_db`):
-    its id and the bearer tokens of the bank's officer and manager."""
+def approved_loans(db, collateral: list[tuple[int, ...]], rights: int = 1, amount="300000.00") -> dict:
+    """Approved loans made through the services alone, with real commits (for tests on `committed_db`): one
+    household with `rights` valued land rights (688,195.27 each, 481,736.68 of room), and a loan for each
+    tuple of `collateral` (positions in the rights). Their ids, the rights' ids and the bearer tokens of the
+    bank's officer and manager."""
     from finplat.auth import service as auth
     from finplat.demo import _products
-    from finplat.loans import application_service, origination_service
+    from finplat.loans import application_service
     from finplat.registry.identity import id_check_char, uscc_check_char
     from finplat.registry.models import Party
     from finplat.security.pii import blind_index
@@ -116,14 +118,30 @@ def contracted_loan(db, amount="300000.00") -> dict:
                       collective_id=collective.id)
     db.session.add(household)
     db.session.commit()
-    right = land_right(db, household, collective)
-    certify(users["appraiser"], right)
+    right_ids = []
+    for n in range(rights):
+        right = land_right(db, household, collective, cert=f"370112-LM-{n + 1}")
+        certify(users["appraiser"], right)
+        right_ids.append(right.id)
     product = db.session.execute(select(Product).where(Product.code == "LAND-MORTGAGE")).scalar_one()
-    loan = application_service.create_application(users["loan_officer"], {
-        "product_id": product.id, "borrower_id": household.id, "amount": Decimal(amount), "term_months": 36,
-        "repayment_method": "equal_instalment", "purpose": "购买农机", "collateral": [{"right_id": right.id}]})
-    application_service.submit(users["loan_officer"], loan.id)
-    application_service.approve(users["bank_manager"], loan.id)
-    origination_service.sign_contracts(users["loan_officer"], loan.id)
+    loans = []
+    for positions in collateral:
+        loan = application_service.create_application(users["loan_officer"], {
+            "product_id": product.id, "borrower_id": household.id, "amount": Decimal(amount), "term_months": 36,
+            "repayment_method": "equal_instalment", "purpose": "购买农机",
+            "collateral": [{"right_id": right_ids[p]} for p in positions]})
+        application_service.submit(users["loan_officer"], loan.id)
+        application_service.approve(users["bank_manager"], loan.id)
+        loans.append(loan.id)
     tokens = {role: auth.issue_token(f"race-{role}", PASSWORD, "127.0.0.1")[0] for role in ("loan_officer", "bank_manager")}
-    return {"loan_id": loan.id, "right_id": right.id, **tokens}
+    return {"loan_ids": loans, "right_ids": right_ids, **tokens}
+
+
+def contracted_loan(db, amount="300000.00") -> dict:
+    """One approved loan on one right (approved_loans), contracted: its id, its right's and the tokens."""
+    from finplat.auth.models import User
+    from finplat.loans import origination_service
+    made = approved_loans(db, [(0,)], amount=amount)
+    officer = db.session.execute(select(User).where(User.username == "race-loan_officer")).scalar_one()
+    origination_service.sign_contracts(officer, made["loan_ids"][0])
+    return {**made, "loan_id": made["loan_ids"][0], "right_id": made["right_ids"][0]}

@@ -118,3 +118,18 @@ def test_others_see_no_loan(browser, officer, db, products, village, valued, mak
     farmer = browser(make_user("farmer", username="13700000001", party_id=village["household"].id))
     assert farmer.get(f"/loans/{loan.id}").status_code == 200
     assert farmer.get("/loans/new").status_code == 403
+
+
+def test_a_manager_who_made_the_application_may_not_decide_it(manager, browser, db, products, village, valued,
+                                                               people):
+    post_form(manager, "/loans/new", form_of(products, village["household"], valued))
+    loan = db.session.execute(select(Loan)).scalar_one()
+    act(manager, loan.id, "submit")
+    shown = page(manager.get(f"/loans/{loan.id}"))
+    assert "approve" not in shown.by_id and "reject" not in shown.by_id
+    assert act(manager, loan.id, "approve").status_code == 403
+    assert act(manager, loan.id, "reject", {"reason": ""}).status_code == 403  # refused before the reason is read
+    other = browser(people["manager2"][0])
+    assert "approve" in page(other.get(f"/loans/{loan.id}")).by_id
+    assert act(other, loan.id, "approve").status_code == 302
+    assert db.session.get(Loan, loan.id).approver_id == people["manager2"][0].id

@@ -18,8 +18,9 @@ def fails(application):
 
 
 def test_a_good_application_fails_nothing():
-    # room: 424,532.17 x 0.70 = 297,172.519 -> a loan of 297,172.51 fits, one fen more does not
-    assert room(LAND) == Decimal("297172.5190")
+    # room: 424,532.17 x 0.70 = 297,172.519, rounded down to 297,172.51 -> a loan of 297,172.51 fits, one
+    # fen more does not
+    assert room(LAND) == Decimal("297172.51")
     assert fails(GOOD) == []
     assert fails(replace(GOOD, amount=Decimal("297172.52"))) == ["ltv_exceeded"]
 
@@ -65,10 +66,18 @@ def test_the_borrower_in_default():
 def test_several_items_pool_their_room():
     house = CollateralFacts(kind="house", certified_value=Decimal("270275.28"), had_valuation=True,
                             ltv_cap=Decimal("0.60"), missing_consents=())
-    # 297,172.519 + 270,275.28 x 0.60 = 162,165.168 -> 459,337.687 of room
-    both = replace(GOOD, amount=Decimal("459337.68"), collateral=(LAND, house))
+    # 297,172.51 + 270,275.28 x 0.60 = 162,165.168 (162,165.16) -> 459,337.67 of room: each item's limit is
+    # rounded down before they are pooled, as each lien secures whole fen
+    both = replace(GOOD, amount=Decimal("459337.67"), collateral=(LAND, house))
     assert fails(both) == []
-    assert fails(replace(both, amount=Decimal("459337.69"))) == ["ltv_exceeded"]
+    assert fails(replace(both, amount=Decimal("459337.68"))) == ["ltv_exceeded"]
+
+
+def test_an_item_secured_to_its_limit_is_encumbered_even_when_others_have_room():
+    house = CollateralFacts(kind="house", certified_value=Decimal("600000.00"), had_valuation=True,
+                            ltv_cap=Decimal("0.60"))
+    full = replace(LAND, live_secured=Decimal("297172.51"))
+    assert fails(replace(GOOD, amount=Decimal("100000.00"), collateral=(full, house))) == ["collateral_encumbered"]
 
 
 def test_every_failure_at_once_in_a_fixed_order():
@@ -80,4 +89,4 @@ def test_every_failure_at_once_in_a_fixed_order():
                              borrower_in_default=True)
     assert fails(everything) == [c for c in CHECKS if c != "ltv_exceeded"]  # unvalued items leave LTV unjudged
     assert fails(replace(everything, collateral=(replace(LAND, live_secured=Decimal("297172.52")),))) == \
-        ["ltv_exceeded", "borrower_in_default"]
+        ["ltv_exceeded", "collateral_encumbered", "borrower_in_default"]

@@ -240,7 +240,8 @@ def test_several_liens_are_made_together_in_lock_order_or_not_at_all(db, make_ri
             "secures_id": "9"}
     made = create_liens("registrar:test", [{**spec, "right_id": third.id}, {**spec, "right_id": first.id}])
     assert [lien.right_id for lien in made] == [third.id, first.id]  # as given
-    assert locked == sorted(locked) == [first.id, third.id]  # locked by id
+    # every row locked by id before any lien (and its audit record) is written; each lien locks its row again
+    assert locked == [first.id, third.id, first.id, third.id]
     assert {db.session.get(Right, r.id).status for r in (first, third)} == {"encumbered"}
 
     too_much = {**spec, "secured_amount": "700000.00"}
