@@ -387,14 +387,13 @@ _MESSAGES = [
     (r"must be a decimal under 0\.2: 3\.10 % is 0\.0310", "须为小于 0.2 的小数：3.10% 填 0.0310"),
     (r"Not a valid boolean\.", "须为是或否"),
     # Origination (finplat/loans/origination_service.py, finplat/idempotency.py).
-    (r"the collateral no longer supports the loan: (.*)", lambda m: "押品情况已变化，不能签约：" + "、".join(
-        UNDERWRITING_LABELS.get(c.strip(), c.strip()) for c in m[1].split(","))),
+    (r"the collateral no longer supports (.+?): (.*)", lambda m: "押品情况已变化，不能"
+     + {"the loan": "签约", "disbursement": "放款"}.get(m[1], "办理") + "：" + "、".join(
+         UNDERWRITING_LABELS.get(c.strip(), c.strip()) for c in m[2].split(","))),
     (r"a (.+) of the lending bank does this", "须由贷款银行的相应岗位人员办理"),
     (r"the product requires an active guarantee of the loan", "该产品要求融资担保，担保生效后方可放款"),
     (r"the loan's collateral is no longer all under its liens", "押品的抵质押登记已不完整，不能放款"),
     (r"collateral not available: (.*)", lambda m: f"押品已冻结或不可用，不能放款：{m[1]}"),
-    (r"the collateral no longer supports disbursement: (.*)", lambda m: "押品情况已变化，不能放款：" + "、".join(
-        UNDERWRITING_LABELS.get(c.strip(), c.strip()) for c in m[1].split(","))),
     (r"no security contract is written for (.*) yet", lambda m: f"暂不受理以{_loan_words(m[1])}抵押的贷款（尚无抵押合同文本）"),
     (r"(\S+) is already secured on the right: (\S+) more passes the limit of (\S+)",
      lambda m: f"该产权已担保 {m[1]} 元，再担保 {m[2]} 元将超过上限 {m[3]} 元"),
