@@ -88,28 +88,22 @@ def make_collateral(count) -> list[tuple[int, int]]:
 
 
 class bare_contracts:
-    """Contract rendering and signing replaced by a record without a PDF (the 'without contracts' mode)."""
+    """Contract rendering and signing replaced by a document without a PDF (the 'without contracts' mode):
+    the records, liens and audit are written as usual."""
 
     def __enter__(self):
         from finplat.columns import utcnow
         from finplat.contracts import service
-        from finplat.contracts.models import Contract
-        from finplat.extensions import db
-        self.service, self.real = service, service.issue
+        self.service, self.real = service, service.sign_document
 
-        def issue(actor, kind, context, institution, *, loan_id=None, sample=False, commit=True):
-            contract = Contract(kind=kind, number=str(context.get("contract_no") or ""), loan_id=loan_id,
-                                institution_id=institution.id,
-                                signing_certificate_id=institution.signing_certificate.id, signer=institution.name,
-                                signed_at=utcnow(),
-                                sha256="0" * 64, size=0, sample=sample)
-            db.session.add(contract)
-            db.session.flush()
-            return contract
-        service.issue = issue
+        def sign_document(kind, context, institution):
+            return service.SignedDocument(kind=kind, number=str(context.get("contract_no") or ""),
+                                          certificate=institution.signing_certificate, signer=institution.name,
+                                          signed_at=utcnow(), sha256="0" * 64, size=0)
+        service.sign_document = sign_document
 
     def __exit__(self, *exc):
-        self.service.issue = self.real
+        self.service.sign_document = self.real
 
 
 def originate(client, officer, manager, collateral) -> dict:
