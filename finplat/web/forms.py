@@ -107,6 +107,11 @@ def _loan_words(text: str) -> str:
     return "、".join(LOAN_LABELS.get(w.strip(), w.strip()) for w in text.split(","))
 
 
+def _checks(text: str) -> str:
+    """Underwriting checks named in a message ("ltv_exceeded, consent_missing") in Chinese."""
+    return "、".join(UNDERWRITING_LABELS.get(c.strip(), c.strip()) for c in text.split(","))
+
+
 def _valuation_word(word: str) -> str:
     return VALUATION_LABELS.get(word, REGISTRY_LABELS.get(word, word))
 
@@ -274,8 +279,7 @@ _MESSAGES = [
     (r"loan \d+ is (\w+)", lambda m: f"该贷款当前状态为 {m[1]}，不能进行此操作"),
     (r"loans are filed by a bank's loan officers", "贷款申请须由银行信贷员提交"),
     (r"no such product", "没有这个贷款产品"),
-    (r"the application fails underwriting: (.*)", lambda m: "申请未通过审查：" + "、".join(
-        UNDERWRITING_LABELS.get(c.strip(), c.strip()) for c in m[1].split(","))),
+    (r"the application fails underwriting: (.*)", lambda m: "申请未通过审查：" + _checks(m[1])),
     (r"the maker of an application may not decide it", "申请的经办人不能审批自己的申请"),
     (r"the right is not held by the borrower", "该产权不属于借款人"),
     (r"the shares are not held by the borrower", "该股权不属于借款人"),
@@ -388,12 +392,10 @@ _MESSAGES = [
     (r"Not a valid boolean\.", "须为是或否"),
     # Origination (finplat/loans/origination_service.py, finplat/idempotency.py).
     (r"the collateral no longer supports (.+?): (.*)", lambda m: "押品情况已变化，不能"
-     + {"the loan": "签约", "disbursement": "放款"}.get(m[1], "办理") + "：" + "、".join(
-         UNDERWRITING_LABELS.get(c.strip(), c.strip()) for c in m[2].split(","))),
+     + {"the loan": "签约", "disbursement": "放款"}.get(m[1], "办理") + "：" + _checks(m[2])),
     (r"a (.+) of the lending bank does this", "须由贷款银行的相应岗位人员办理"),
     (r"the product requires an active guarantee of the loan", "该产品要求融资担保，担保生效后方可放款"),
     (r"the loan's collateral is no longer all under its liens", "押品的抵质押登记已不完整，不能放款"),
-    (r"collateral not available: (.*)", lambda m: f"押品已冻结或不可用，不能放款：{m[1]}"),
     (r"no security contract is written for (.*) yet", lambda m: f"暂不受理以{_loan_words(m[1])}抵押的贷款（尚无抵押合同文本）"),
     (r"(\S+) is already secured on the right: (\S+) more passes the limit of (\S+)",
      lambda m: f"该产权已担保 {m[1]} 元，再担保 {m[2]} 元将超过上限 {m[3]} 元"),
