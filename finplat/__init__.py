@@ -64,6 +64,7 @@ def _register_models():
     import finplat.idempotency  # noqa: F401
     import finplat.jobs  # noqa: F401
     import finplat.ledger.models  # noqa: F401
+    import finplat.loans.cob_steps  # noqa: F401  (accrual, penalty, classification)
     import finplat.loans.exposure  # noqa: F401  (the revaluation's exposure source)
     import finplat.loans.models  # noqa: F401
     import finplat.loans.product_service  # noqa: F401  (the products' scoping rule)

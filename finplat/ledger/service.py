@@ -19,6 +19,10 @@ from finplat.money import FEN
 ACCOUNTS = {
     "loan_principal": ("asset", "贷款本金"),
     "funding": ("asset", "银行资金账户"),
+    "interest_receivable": ("asset", "应收利息"),
+    "interest_income": ("income", "利息收入"),
+    "penalty_receivable": ("asset", "应收罚息及复利"),
+    "penalty_income": ("income", "罚息及复利收入"),
 }
 
 

@@ -138,6 +138,7 @@ class LprRate(db.Model):
 
 # --- applications and loans
 
+CLASSIFICATIONS = ("normal", "special_mention", "substandard", "doubtful", "loss")  # the five categories
 LOAN_STATUSES = ("draft", "submitted", "approved", "rejected", "contracted", "active", "paid_off", "written_off")
 
 
@@ -155,6 +156,8 @@ class Loan(db.Model):
         CheckConstraint("principal_outstanding >= 0 AND principal_outstanding <= amount", name="outstanding"),
         CheckConstraint("(disbursed_on IS NULL) = (status IN ('draft', 'submitted', 'approved', 'rejected', "
                         "'contracted'))", name="disbursed"),
+        CheckConstraint("penalty_paid >= 0 AND penalty_paid <= penalty_accrued", name="penalty"),
+        CheckConstraint(f"classification IS NULL OR {_in('classification', CLASSIFICATIONS)}", name="classification"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,6 +188,13 @@ class Loan(db.Model):
     maturity_date: Mapped[date | None] = mapped_column(Date)
     principal_outstanding: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
     schedule_version: Mapped[int] = mapped_column(default=0)  # of the schedule in force; 0 before disbursement
+    # servicing (finplat.loans.cob_steps): penalty and compound interest accrued and paid, through which date
+    penalty_accrued: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
+    penalty_paid: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
+    penalty_through: Mapped[date | None] = mapped_column(Date)
+    dpd: Mapped[int] = mapped_column(default=0)
+    classification: Mapped[str | None] = mapped_column(String(16), index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date)  # paid off or written off
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     collateral: Mapped[list["LoanCollateral"]] = relationship(order_by="LoanCollateral.id", back_populates="loan")
@@ -216,6 +226,10 @@ class LoanInstalment(db.Model):
     __table_args__ = (
         UniqueConstraint("loan_id", "version", "number"),
         CheckConstraint("principal >= 0 AND interest >= 0 AND balance >= 0", name="amounts"),
+        CheckConstraint("period_start < due_date", name="period"),
+        CheckConstraint("principal_paid >= 0 AND principal_paid <= principal AND interest_paid >= 0 "
+                        "AND interest_paid <= interest AND interest_accrued >= 0 AND interest_accrued <= interest",
+                        name="servicing"),
         # payment = principal + interest; within half a fen, since SQLite computes NUMERIC as binary floats
         CheckConstraint("ABS(payment - principal - interest) < 0.005", name="payment"),
     )
@@ -224,8 +238,33 @@ class LoanInstalment(db.Model):
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
     version: Mapped[int] = mapped_column()
     number: Mapped[int] = mapped_column()
+    period_start: Mapped[date] = mapped_column(Date)  # the previous due date, or the disbursement date
     due_date: Mapped[date] = mapped_column(Date)
     principal: Mapped[Decimal] = mapped_column(Amount)
     interest: Mapped[Decimal] = mapped_column(Amount)
     payment: Mapped[Decimal] = mapped_column(Amount)
     balance: Mapped[Decimal] = mapped_column(Amount)
+    # servicing: the scheduled interest accrued through the last closed date (all of it by the due date),
+    # and what repayments have paid
+    interest_accrued: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
+    principal_paid: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
+    interest_paid: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
+
+
+class LoanClassification(db.Model):
+    """A loan's five-category classification from a business date on, with the days past due that day and
+    why (`dpd`, or `borrower_npl_share`: more than 10 % of a non-retail borrower's exposure at the bank is
+    non-performing). A row per change, never overwritten."""
+    __tablename__ = "loan_classifications"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "business_date"),
+        CheckConstraint(_in("classification", CLASSIFICATIONS), name="classification"),
+        CheckConstraint("reason IN ('disbursement', 'dpd', 'borrower_npl_share')", name="reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    classification: Mapped[str] = mapped_column(String(16))
+    dpd: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(32))

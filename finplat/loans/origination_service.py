@@ -30,7 +30,7 @@ from finplat.extensions import db
 from finplat.ledger import service as ledger
 from finplat.loans import contract_data, schedule, underwriting
 from finplat.loans.application_service import locked_loan, require_status, underwriting_facts
-from finplat.loans.models import Loan, LoanInstalment
+from finplat.loans.models import Loan, LoanClassification, LoanInstalment
 from finplat.money import FEN, to_fen
 from finplat.registry import lien_service
 from finplat.registry.models import Lien, Party, Right, Shareholding
@@ -224,15 +224,20 @@ def disburse(actor, loan_id: int, commit: bool = True) -> Loan:
                                     place=borrower.village or bank.name)
         doc = _sign("schedule_annex", contract_data.schedule_annex(loan, bank, borrower, plan, version, terms), bank)
     principal, funding = ledger.account(loan.bank_id, "loan_principal"), ledger.account(loan.bank_id, "funding")
-    db.session.add_all([LoanInstalment(loan_id=loan.id, version=1, number=row.number, due_date=row.due_date,
-                                       principal=row.principal, interest=row.interest, payment=row.payment,
-                                       balance=row.balance) for row in plan.instalments])
+    starts = [day] + [row.due_date for row in plan.instalments[:-1]]
+    db.session.add_all([LoanInstalment(loan_id=loan.id, version=1, number=row.number, period_start=start,
+                                       due_date=row.due_date, principal=row.principal, interest=row.interest,
+                                       payment=row.payment, balance=row.balance)
+                        for start, row in zip(starts, plan.instalments)])
+    db.session.add(LoanClassification(loan_id=loan.id, business_date=day, classification="normal", dpd=0,
+                                      reason="disbursement"))
     txn = ledger.post(actor, "disbursement", day, loan.amount, [
         ledger.Leg(principal, loan.amount, loan.id), ledger.Leg(funding, -loan.amount, loan.id)], loan_id=loan.id,
         memo=f"放款 {contract_data.loan_number(loan, loan.contracted_on.year)}")
     annex = contracts.record(actor, doc, loan_id=loan.id, commit=False) if doc else None
     loan.status, loan.disbursed_on, loan.disbursed_by = "active", day, actor.id
     loan.maturity_date, loan.principal_outstanding, loan.schedule_version = maturity, loan.amount, 1
+    loan.classification, loan.dpd = "normal", 0
     audit.record(actor, "loan.disbursed", "loan", loan.id, before={"status": "contracted"},
                  after={"status": "active", "amount": loan.amount, "disbursed_on": day, "maturity_date": maturity,
                         "ledger_transaction": txn.id, "new_annex": annex.id if annex else None})
