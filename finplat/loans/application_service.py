@@ -264,16 +264,19 @@ def search(actor, status=None, borrower_id=None):
 
 def describe(loan: Loan) -> dict:
     """A loan as GET /loans/{id} shows it. Before disbursement nothing is outstanding or due; ltv is the
-    amount over the certified value of the collateral in force (None without one)."""
+    amount (principal outstanding once disbursed) over the certified value of the collateral in force (None
+    without one); dpd and classification are those of the last close of business."""
     values = collateral_values(loan, cob.open_date())
     exposure = loan.principal_outstanding if loan.disbursed_on else loan.amount
     ltv = exposure / sum(values) if values and all(v is not None for v in values) and sum(values) else None
     ltv = ltv.quantize(Decimal("0.00000001")) if ltv is not None else None  # as a rate is stored
-    zero = Decimal("0.00")
-    disbursed = loan.disbursed_on is not None
+    from finplat.loans.servicing_service import figures  # servicing builds on this module
+    due = figures(loan)
     return {**snapshot(loan), "id": loan.id, "status": loan.status, "principal_outstanding": loan.principal_outstanding,
-            "interest_due": zero, "penalty_due": zero, "dpd": 0, "classification": "normal" if disbursed else None,
-            "ltv": ltv, "maker_id": loan.maker_id, "approver_id": loan.approver_id, "decided_at": loan.decided_at,
+            "interest_due": due["interest_due"], "penalty_due": due["penalty_due"], "dpd": loan.dpd,
+            "classification": loan.classification, "next_due_date": due["next_due_date"],
+            "next_due_amount": due["next_due_amount"], "overdue_amount": due["overdue_amount"],
+            "closed_on": loan.closed_on, "ltv": ltv, "maker_id": loan.maker_id, "approver_id": loan.approver_id, "decided_at": loan.decided_at,
             "decision_reason": loan.decision_reason, "contracted_on": loan.contracted_on,
             "disbursed_on": loan.disbursed_on, "maturity_date": loan.maturity_date or loan.planned_maturity,
             "created_at": loan.created_at}

@@ -5,8 +5,10 @@ from finplat.auth.permissions import current_actor, require
 from finplat.idempotency import OPENAPI_PARAMETER, idempotent
 from finplat.loans import application_service as service
 from finplat.loans import origination_service as origination
+from finplat.loans import servicing_service as servicing
 from finplat.loans.loan_schemas import (LoanContractsSchema, LoanFilter, LoanIn, LoanScheduleSchema, LoanSchema,
-                                        LoanTransactionSchema, RejectIn)
+                                        LoanTransactionSchema, MyLoanSchema, PayoffQuoteSchema, RejectIn, RepaymentIn,
+                                        RepaymentSchema)
 
 blp = Blueprint("loan_api", __name__, description="Loans: applications, contracts, disbursement")
 BANK = ("loan_officer", "bank_manager")
@@ -105,3 +107,32 @@ def loan_transactions(page, per_page, loan_id):
     """One item per business event (disbursement, repayment, ...), oldest first; accruals are not listed."""
     loan = service.get_loan(current_actor(), loan_id)
     return paginate(origination.transactions_of(loan), page, per_page)
+
+
+@blp.route("/loans/<int:loan_id>/payoff-quote", methods=["GET"])
+@require()
+@blp.response(200, PayoffQuoteSchema)
+def payoff_quote(loan_id):
+    """What pays the loan off on the open date: principal outstanding, interest due, penalty due, total."""
+    return servicing.quote(current_actor(), loan_id)
+
+
+@blp.route("/loans/<int:loan_id>/repayments", methods=["POST"])
+@require(*BANK)
+@idempotent
+@blp.doc(parameters=[OPENAPI_PARAMETER])
+@blp.arguments(RepaymentIn)
+@blp.response(201, RepaymentSchema)
+def repay(data, loan_id):
+    """A repayment on the open business date, applied penalty -> overdue interest -> overdue principal ->
+    current interest -> current principal; the payoff total pays the loan off and releases its liens."""
+    return servicing.repay(current_actor(), loan_id, data, commit=False)
+
+
+@blp.route("/me/loans", methods=["GET"])
+@require("farmer")
+@blp.response(200, page_schema(MyLoanSchema))
+def my_loans():
+    """A farmer's loans: outstanding principal, next due date and amount, overdue amount and days, class."""
+    items = servicing.farmer_loans(current_actor())
+    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}

@@ -74,6 +74,10 @@ class LoanSchema(Schema):
     approver_id = fields.Integer(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     decision_reason = fields.String(allow_none=True)
+    next_due_date = fields.Date(allow_none=True)
+    next_due_amount = Money()
+    overdue_amount = Money(metadata={"description": "overdue principal and interest, and penalty"})
+    closed_on = fields.Date(allow_none=True)
     contracted_on = fields.Date(allow_none=True)
     disbursed_on = fields.Date(allow_none=True, metadata={"description": "the value date"})
     maturity_date = fields.Date(allow_none=True, metadata={"description": "planned until disbursement"})
@@ -96,3 +100,43 @@ class LoanTransactionSchema(Schema):
     amount = Money()
     booked_on = fields.Date(attribute="business_date")
     memo = fields.String(allow_none=True)
+
+
+class RepaymentIn(ApiSchema):
+    amount = Money(required=True, min_value=Decimal("0.01"))
+    paid_on = fields.Date(metadata={"description": "the open business date (the default); no other"})
+
+
+class RepaymentSchema(Schema):
+    id = fields.Integer(metadata={"description": "the ledger transaction"})
+    loan_id = fields.Integer()
+    amount = Money()
+    paid_on = fields.Date()
+    penalty = Money()
+    interest = Money()
+    principal = Money()
+    status = fields.String(metadata={"description": "the loan's, after the repayment"})
+    principal_outstanding = Money()
+
+
+class PayoffQuoteSchema(Schema):
+    as_of = fields.Date()
+    principal = Money()
+    interest = Money()
+    penalty = Money()
+    total = Money()
+
+
+class MyLoanSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    amount = Money()
+    principal_outstanding = Money()
+    next_due_date = fields.Date(allow_none=True)
+    next_due_amount = Money()
+    overdue_amount = Money()
+    interest_due = Money()
+    penalty_due = Money()
+    dpd = fields.Integer()
+    classification = fields.String(allow_none=True)
+    maturity_date = fields.Date(allow_none=True)

@@ -1,0 +1,150 @@
+"""Servicing an active loan (DESIGN.md §3.4, API.md "Loans"): what it owes on the open business date, the
+payoff quote, and repayments applied by finplat.loans.allocation and booked to the ledger. Paying the payoff
+closes the loan and releases its liens in the same transaction.
+
+Interest of an instalment falling due today is owed in full today, though the close of business accrues
+its last day only tonight: a repayment that pays it first accrues it (Dr interest_receivable, Cr
+interest_income), so that tonight's accrual finds nothing left to add.
+"""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from finplat import audit, cob
+from finplat.errors import RuleViolation, field_error
+from finplat.extensions import db
+from finplat.ledger import service as ledger
+from finplat.loans import allocation
+from finplat.loans.application_service import get_loan, locked_loan, require_status
+from finplat.loans.models import Loan, LoanInstalment
+from finplat.loans.origination_service import SECURES_TYPE, _of_the_bank, instalments
+from finplat.registry import lien_service
+from finplat.registry.models import Lien
+
+ZERO = Decimal("0.00")
+
+
+def owed(loan: Loan, today: date, rows: list[LoanInstalment] | None = None) -> list[allocation.Owed]:
+    """The unpaid part of each instalment in force as of `today` (allocation.Owed)."""
+    result = []
+    for row in rows if rows is not None else instalments(loan):
+        interest = (row.interest if row.due_date <= today else row.interest_accrued) - row.interest_paid
+        principal = row.principal - row.principal_paid
+        if interest > 0 or principal > 0:
+            result.append(allocation.Owed(row.number, row.due_date, principal, max(interest, ZERO)))
+    return result
+
+
+def penalty_due(loan: Loan) -> Decimal:
+    return loan.penalty_accrued - loan.penalty_paid
+
+
+def figures(loan: Loan, today: date | None = None) -> dict:
+    """What GET /loans/{id} and /me/loans show of an active loan on the open date: interest and penalty due,
+    the payoff, the next instalment, what is overdue."""
+    today = today or cob.open_date()
+    if loan.schedule_version == 0 or loan.status not in ("active",):
+        return {"interest_due": ZERO, "penalty_due": ZERO, "next_due_date": None, "next_due_amount": ZERO,
+                "overdue_amount": ZERO}
+    rows = instalments(loan)
+    items = owed(loan, today, rows)
+    upcoming = next(((row.due_date, row.payment - row.principal_paid - row.interest_paid)
+                     for row in rows if row.due_date >= today and row.principal_paid + row.interest_paid < row.payment),
+                    (None, ZERO))
+    overdue = sum((o.principal + o.interest for o in items if o.due_date < today), ZERO) + penalty_due(loan)
+    return {"interest_due": sum((o.interest for o in items), ZERO), "penalty_due": penalty_due(loan),
+            "next_due_date": upcoming[0], "next_due_amount": upcoming[1], "overdue_amount": overdue}
+
+
+def quote(actor, loan_id: int) -> dict:
+    """API.md's payoff quote on the open date: {as_of, principal, interest, penalty, total}."""
+    loan = get_loan(actor, loan_id)
+    require_status(loan, "active")
+    today = cob.open_date()
+    interest = sum((o.interest for o in owed(loan, today)), ZERO)
+    penalty = penalty_due(loan)
+    return {"as_of": today, "principal": loan.principal_outstanding, "interest": interest, "penalty": penalty,
+            "total": loan.principal_outstanding + interest + penalty}
+
+
+def _release_liens(actor, loan: Loan):
+    liens = db.session.execute(select(Lien.id).where(Lien.secures_type == SECURES_TYPE, Lien.secures_id == str(loan.id),
+                                                     Lien.status == "live").order_by(Lien.right_id, Lien.shareholding_id,
+                                                                                     Lien.id)).scalars().all()
+    for lien_id in liens:
+        lien_service.release_lien(actor, lien_id, commit=False)
+    return liens
+
+
+def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
+    """A repayment booked on the open business date (API.md POST /loans/{id}/repayments)."""
+    loan = locked_loan(actor, loan_id)
+    _of_the_bank(actor, loan)
+    require_status(loan, "active")
+    today = cob.open_date()
+    if data.get("paid_on") not in (None, today):
+        raise field_error("paid_on", f"repayments are booked on the open business date, {today}")
+    amount = data["amount"]
+    rows = {row.number: row for row in instalments(loan)}
+    items = owed(loan, today, list(rows.values()))
+    penalty = penalty_due(loan)
+    payoff, due = allocation.payoff(penalty, items), allocation.due_now(penalty, items, today)
+    if amount > payoff:
+        raise RuleViolation(f"amount: {amount} is more than the payoff of {payoff} today",
+                            fields={"amount": [f"more than the payoff of {payoff}"], "payoff": [str(payoff)]},
+                            code="overpayment")
+    if due < amount < payoff:
+        raise RuleViolation(f"amount: {due} is due today and the payoff is {payoff}; a prepayment between them is "
+                            f"not offered yet", fields={"amount": [f"at most {due} is due today, or {payoff} pays "
+                                                                   f"the loan off"]}, code="prepayment_not_offered")
+    split = allocation.allocate(amount, penalty, items, today)
+
+    unaccrued = ZERO  # interest falling due today, accrued now rather than at tonight's close
+    for number, paid in split.interest.items():
+        row = rows[number]
+        if row.due_date <= today and row.interest_accrued < row.interest:
+            unaccrued += row.interest - row.interest_accrued
+            row.interest_accrued = row.interest
+        row.interest_paid += paid
+    for number, paid in split.principal.items():
+        rows[number].principal_paid += paid
+    principal = sum(split.principal.values(), ZERO)
+    interest = sum(split.interest.values(), ZERO)
+    loan.principal_outstanding -= principal
+    loan.penalty_paid += split.penalty
+    bank = loan.bank_id
+    if unaccrued:
+        ledger.post(actor, "accrual", today, unaccrued, [
+            ledger.Leg(ledger.account(bank, "interest_receivable"), unaccrued),
+            ledger.Leg(ledger.account(bank, "interest_income"), -unaccrued)], memo=f"loan {loan.id} due today")
+    legs = [ledger.Leg(ledger.account(bank, "funding"), amount, loan.id)]
+    for code, part in (("loan_principal", principal), ("interest_receivable", interest),
+                       ("penalty_receivable", split.penalty)):
+        if part:
+            legs.append(ledger.Leg(ledger.account(bank, code), -part, loan.id))
+    txn = ledger.post(actor, "repayment", today, amount, legs, loan_id=loan.id)
+    released = []
+    if amount == payoff:
+        loan.status, loan.closed_on = "paid_off", today
+        released = _release_liens(actor, loan)
+    result = {"id": txn.id, "loan_id": loan.id, "amount": amount, "paid_on": today, "penalty": split.penalty,
+              "interest": interest, "principal": principal, "status": loan.status,
+              "principal_outstanding": loan.principal_outstanding}
+    audit.record(actor, "loan.repaid", "loan", loan.id, after={**result, "liens_released": released})
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return result
+
+
+def farmer_loans(actor) -> list[dict]:
+    """GET /me/loans: every loan of the farmer's household (applications and paid-off loans included),
+    newest first."""
+    loans = db.session.execute(select(Loan).where(Loan.borrower_id == actor.party_id)
+                               .order_by(Loan.id.desc())).scalars()
+    return [{"id": loan.id, "status": loan.status, "amount": loan.amount,
+             "principal_outstanding": loan.principal_outstanding, "dpd": loan.dpd,
+             "classification": loan.classification, "maturity_date": loan.maturity_date, **figures(loan)}
+            for loan in loans]
