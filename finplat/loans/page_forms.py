@@ -60,3 +60,9 @@ class RejectForm(Form):
 
 class ActionForm(Form):
     """A button that posts (CSRF only)."""
+
+
+class RepaymentForm(Form):
+    amount = DecimalField("还款金额（元）", places=None, render_kw={"inputmode": "decimal"}, validators=[
+        InputRequired(REQUIRED), Parsed(), Places(2), NumberRange(min=Decimal("0.01"), max=MAX_AMOUNT, message="须大于 0")],
+        description="按罚息、逾期利息、逾期本金、当期利息、当期本金的顺序冲还；还款额等于结清金额即结清贷款")

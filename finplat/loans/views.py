@@ -18,7 +18,9 @@ from finplat.loans import application_service as service
 from finplat.loans import origination_service as origination
 from finplat.loans.loan_schemas import LoanIn
 from finplat.loans.models import LOAN_STATUSES, Loan, Product
-from finplat.loans.page_forms import ActionForm, ApplicationForm, RejectForm
+from finplat.loans import servicing_service as servicing
+from finplat.loans.models import CLASSIFICATIONS
+from finplat.loans.page_forms import ActionForm, ApplicationForm, RejectForm, RepaymentForm
 from finplat.registry.models import Party, Right, Shareholding
 from finplat.web.forms import LOAN_LABELS, UNDERWRITING_LABELS, chinese, show_errors, submit
 from finplat.web.paging import page_of
@@ -27,6 +29,8 @@ bp = Blueprint("loans", __name__, url_prefix="/loans")
 BANK = ("loan_officer", "bank_manager")
 STATUS_LABELS = {"draft": "草稿", "submitted": "待审批", "approved": "已批准", "rejected": "已拒绝",
                  "contracted": "已签约", "active": "已放款", "paid_off": "已结清", "written_off": "已核销"}
+CLASS_LABELS = {"normal": "正常", "special_mention": "关注", "substandard": "次级", "doubtful": "可疑", "loss": "损失"}
+assert set(CLASS_LABELS) == set(CLASSIFICATIONS)
 TRANSACTION_LABELS = {"disbursement": "放款", "repayment": "还款", "reversal": "冲正", "recovery": "回收",
                       "write_off": "核销"}
 QUOTE_FIELDS = ("product_id", "amount", "term_months", "repayment_method")
@@ -35,7 +39,7 @@ assert set(STATUS_LABELS) == set(LOAN_STATUSES)
 
 def _labels():
     return {"status": STATUS_LABELS, "loan": LOAN_LABELS, "check": UNDERWRITING_LABELS,
-            "transaction": TRANSACTION_LABELS}
+            "transaction": TRANSACTION_LABELS, "class": CLASS_LABELS}
 
 
 @bp.route("/")
@@ -126,10 +130,11 @@ def _may(loan: Loan) -> dict:
     return {"submit": ours and loan.status == "draft",
             "decide": checker and loan.status == "submitted",
             "contract": ours and loan.status == "approved",
-            "disburse": manager and loan.status == "contracted"}
+            "disburse": manager and loan.status == "contracted",
+            "repay": ours and loan.status == "active"}
 
 
-def _loan_page(loan_id, status=200, failed=None, reject_form=None):
+def _loan_page(loan_id, status=200, failed=None, reject_form=None, repayment_form=None):
     loan = service.get_loan(current_user, loan_id)
     facts = service.underwriting_facts(loan, cob.open_date())
     shown = service.describe(loan)
@@ -142,7 +147,8 @@ def _loan_page(loan_id, status=200, failed=None, reject_form=None):
         "loans/loan.html", loan=loan, shown=shown, borrower=db.session.get(Party, loan.borrower_id),
         collateral=_collateral_rows(loan, facts), failed=failed, schedule=origination.schedule_of(loan),
         contracts=origination.contracts_of(loan, current_user), transactions=txns, people=people,
-        may=_may(loan), reject_form=reject_form or RejectForm(),
+        may=_may(loan), reject_form=reject_form or RejectForm(), repayment_form=repayment_form or RepaymentForm(),
+        quote=servicing.quote(current_user, loan.id) if loan.status == "active" else None,
         business_date=cob.open_date(), labels=_labels()), status
 
 
@@ -207,3 +213,42 @@ def sign_contracts(loan_id):
 def disburse(loan_id):
     """A second click (or a resubmitted form) finds the loan active under its row lock: it never pays twice."""
     return _act(loan_id, lambda: origination.disburse(current_user, loan_id), "已放款")
+
+
+@bp.route("/<int:loan_id>/repay", methods=["POST"])
+@require(*BANK)
+def repay(loan_id):
+    """A loan officer records a repayment received today; the payoff amount closes the loan."""
+    form = RepaymentForm()
+    if not form.validate_on_submit():
+        return _loan_page(loan_id, status=422, repayment_form=form)
+    try:
+        done = servicing.repay(current_user, loan_id, {"amount": form.amount.data})
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _loan_page(loan_id, status=show_errors(form, exc), repayment_form=form)
+    flash(f"已入账还款 {done['amount']:,.2f} 元" + ("，贷款已结清，抵质押已解除" if done["status"] == "paid_off" else ""))
+    return redirect(url_for("loans.loan", loan_id=loan_id))
+
+
+@bp.route("/overdue")
+@require(*BANK)
+def overdue():
+    """The bank's active loans past due, the longest first."""
+    stmt = service.search(current_user, status="active").where(Loan.dpd > 0).order_by(None).order_by(
+        Loan.dpd.desc(), Loan.id)
+    table = page_of(stmt)
+    ids = {loan.borrower_id for loan in table.rows}
+    borrowers = dict(db.session.execute(select(Party.id, Party.name).where(Party.id.in_(ids))).all()) if ids else {}
+    due = {loan.id: servicing.figures(loan) for loan in table.rows}
+    return render_template("loans/overdue.html", table=table, borrowers=borrowers, due=due,
+                           business_date=cob.open_date(), labels=_labels())
+
+
+@bp.route("/mine")
+@require("farmer")
+def mine():
+    """A farmer's loans on a phone: what is outstanding, the next payment, what is overdue, the class."""
+    return render_template("loans/mine.html", loans=servicing.farmer_loans(current_user),
+                           business_date=cob.open_date(), labels=_labels())

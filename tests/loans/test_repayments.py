@@ -128,3 +128,26 @@ def test_the_farmer_sees_their_loans_and_nobody_elses(client, db, people, active
     assert client.get(f"{API}/me/loans", headers=neighbour).get_json()["items"] == []
     assert client.get(f"{API}/me/loans", headers=people["officer"][1]).status_code == 403
     assert client.get(f"{API}/loans/{active['id']}/payoff-quote", headers=neighbour).status_code == 404
+
+
+def test_the_pages_record_a_repayment_list_the_overdue_and_show_the_farmer(browser, db, people, active, village,
+                                                                           make_user):
+    from tests.conftest import csrf_token
+    from tests.web.pages import page
+    cob.run_to(date(2026, 12, 24))
+    officer = browser(people["officer"][0])
+    overdue = page(officer.get("/loans/overdue"))
+    assert "1" in overdue.by_id[f"loan-{active['id']}"].text and "10,192.09" in overdue.by_id[f"loan-{active['id']}"].text
+    shown = page(officer.get(f"/loans/{active['id']}"))
+    assert shown.by_id["payoff-total"].text == "120,361.85" and "关注" in shown.by_id["classification"].text
+    token = csrf_token(officer.get(f"/loans/{active['id']}").get_data(as_text=True))
+    resp = officer.post(f"/loans/{active['id']}/repay", data={"amount": "120361.86", "csrf_token": token})
+    assert resp.status_code == 422 and "120361.85" in page(resp).error_of("amount")
+    resp = officer.post(f"/loans/{active['id']}/repay", data={"amount": "100.00", "csrf_token": token})
+    assert resp.status_code == 302
+    assert db.session.get(Loan, active["id"]).penalty_paid == D("1.49")
+    farmer = browser(make_user("farmer", username="13700000001", party_id=village["household"].id))
+    card = page(farmer.get("/loans/mine")).by_id[f"loan-{active['id']}"]
+    assert "120,000.00" in card.text and "2027-01-23 应还 10,190.60 元" in card.text
+    assert "已逾期 1 天" in card.text and "10,092.09" in card.text  # 10,192.09 less the 100.00 paid
+    assert farmer.get("/loans/overdue").status_code == 403
