@@ -92,8 +92,9 @@ def accrue_penalty(day: date) -> dict:
     due = and_(loans.c.status == "active", or_(loans.c.penalty_through.is_(None), loans.c.penalty_through < day))
     amounts = db.session.execute(select(loans.c.bank_id, loans.c.product_id, func.sum(daily)).where(due)
                                  .group_by(loans.c.bank_id, loans.c.product_id)).all()
-    touched = db.session.execute(update(loans).where(due).values(penalty_accrued=loans.c.penalty_accrued + daily,
-                                                                 penalty_through=day)).rowcount
+    # ROUND keeps the sum to the fen on SQLite too, which adds NUMERIC as binary floats
+    touched = db.session.execute(update(loans).where(due).values(
+        penalty_accrued=func.round(loans.c.penalty_accrued + daily, 2), penalty_through=day)).rowcount
     booked = _book(day, "penalty_accrual", "penalty_receivable", "penalty_income", amounts)
     return {"loans": touched, "penalty_accrued": booked}
 

@@ -8,7 +8,7 @@ from finplat.loans import origination_service as origination
 from finplat.loans import servicing_service as servicing
 from finplat.loans.loan_schemas import (LoanContractsSchema, LoanFilter, LoanIn, LoanScheduleSchema, LoanSchema,
                                         LoanTransactionSchema, MyLoanSchema, PayoffQuoteSchema, RejectIn, RepaymentIn,
-                                        RepaymentSchema)
+                                        RepaymentRecordSchema, RepaymentSchema, ReversalSchema, ReverseIn)
 
 blp = Blueprint("loan_api", __name__, description="Loans: applications, contracts, disbursement")
 BANK = ("loan_officer", "bank_manager")
@@ -127,6 +127,24 @@ def repay(data, loan_id):
     """A repayment on the open business date, applied penalty -> overdue interest -> overdue principal ->
     current interest -> current principal; the payoff total pays the loan off and releases its liens."""
     return servicing.repay(current_actor(), loan_id, data, commit=False)
+
+
+@blp.route("/loans/<int:loan_id>/repayments", methods=["GET"])
+@require()
+@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.response(200, page_schema(RepaymentRecordSchema))
+def list_repayments(page, per_page, loan_id):
+    return paginate(servicing.repayments_of(service.get_loan(current_actor(), loan_id)), page, per_page)
+
+
+@blp.route("/loans/<int:loan_id>/repayments/<int:repayment_id>/reverse", methods=["POST"])
+@require("bank_manager")
+@blp.arguments(ReverseIn)
+@blp.response(200, ReversalSchema)
+def reverse_repayment(data, loan_id, repayment_id):
+    """A bank manager (not the one who recorded it) reverses the loan's latest repayment on the day it was
+    booked, through reversing ledger transactions."""
+    return servicing.reverse(current_actor(), loan_id, repayment_id, data["reason"])
 
 
 @blp.route("/me/loans", methods=["GET"])

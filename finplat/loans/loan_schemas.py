@@ -107,8 +107,35 @@ class RepaymentIn(ApiSchema):
     paid_on = fields.Date(metadata={"description": "the open business date (the default); no other"})
 
 
+class ReverseIn(ApiSchema):
+    reason = Name(500, required=True)
+
+
+class RepaymentRecordSchema(Schema):
+    id = fields.Integer()
+    loan_id = fields.Integer()
+    amount = Money()
+    paid_on = fields.Date()
+    split = fields.Dict(metadata={"description": "penalty; interest and principal by instalment number"})
+    transaction_id = fields.Integer()
+    recorded_by = fields.Integer()
+    reversed_by = fields.Integer(allow_none=True)
+    reversal_transaction_id = fields.Integer(allow_none=True)
+    reversal_reason = fields.String(allow_none=True)
+
+
+class ReversalSchema(Schema):
+    id = fields.Integer(metadata={"description": "the repayment reversed"})
+    reversal_transaction_id = fields.Integer()
+    loan_id = fields.Integer()
+    amount = Money()
+    principal_outstanding = Money()
+    reason = fields.String()
+
+
 class RepaymentSchema(Schema):
-    id = fields.Integer(metadata={"description": "the ledger transaction"})
+    id = fields.Integer(metadata={"description": "the repayment"})
+    transaction_id = fields.Integer(metadata={"description": "its ledger transaction"})
     loan_id = fields.Integer()
     amount = Money()
     paid_on = fields.Date()

@@ -10,7 +10,7 @@ loan of up to 5 years (60 months), the 5-year LPR above, plus the product's spre
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finplat.columns import Amount, Rate, UTCDateTime, utcnow
@@ -268,3 +268,26 @@ class LoanClassification(db.Model):
     classification: Mapped[str] = mapped_column(String(16))
     dpd: Mapped[int] = mapped_column()
     reason: Mapped[str] = mapped_column(String(32))
+
+
+class LoanRepayment(db.Model):
+    """A repayment as it was applied (`split`: penalty, and interest and principal by instalment number, and
+    the interest accrued early for instalments falling due that day), its ledger transaction, and its
+    reversal: a manager may reverse the latest repayment of a loan on the business date it was booked,
+    through a reversing ledger transaction; nothing is deleted."""
+    __tablename__ = "loan_repayments"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount"),
+                      CheckConstraint("(reversed_by IS NULL) = (reversal_transaction_id IS NULL)", name="reversal"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
+    accrual_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    paid_on: Mapped[date] = mapped_column(Date)
+    split: Mapped[dict] = mapped_column(JSON)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reversed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reversal_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    reversal_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

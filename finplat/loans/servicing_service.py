@@ -12,12 +12,14 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from finplat import audit, cob
-from finplat.errors import RuleViolation, field_error
+from finplat.api_base import MAX_ID
+from finplat.errors import Conflict, Forbidden, NotFound, RuleViolation, field_error
 from finplat.extensions import db
 from finplat.ledger import service as ledger
+from finplat.ledger.models import LedgerTransaction
 from finplat.loans import allocation
 from finplat.loans.application_service import get_loan, locked_loan, require_status
-from finplat.loans.models import Loan, LoanInstalment
+from finplat.loans.models import Loan, LoanInstalment, LoanRepayment
 from finplat.loans.origination_service import SECURES_TYPE, _of_the_bank, instalments
 from finplat.registry import lien_service
 from finplat.registry.models import Lien
@@ -100,11 +102,12 @@ def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
                                                                    f"the loan off"]}, code="prepayment_not_offered")
     split = allocation.allocate(amount, penalty, items, today)
 
-    unaccrued = ZERO  # interest falling due today, accrued now rather than at tonight's close
+    unaccrued, early = ZERO, {}  # interest falling due today, accrued now rather than at tonight's close
     for number, paid in split.interest.items():
         row = rows[number]
         if row.due_date <= today and row.interest_accrued < row.interest:
-            unaccrued += row.interest - row.interest_accrued
+            early[number] = row.interest - row.interest_accrued
+            unaccrued += early[number]
             row.interest_accrued = row.interest
         row.interest_paid += paid
     for number, paid in split.principal.items():
@@ -114,8 +117,9 @@ def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
     loan.principal_outstanding -= principal
     loan.penalty_paid += split.penalty
     bank = loan.bank_id
+    accrual = None
     if unaccrued:
-        ledger.post(actor, "accrual", today, unaccrued, [
+        accrual = ledger.post(actor, "accrual", today, unaccrued, [
             ledger.Leg(ledger.account(bank, "interest_receivable"), unaccrued),
             ledger.Leg(ledger.account(bank, "interest_income"), -unaccrued)], memo=f"loan {loan.id} due today")
     legs = [ledger.Leg(ledger.account(bank, "funding"), amount, loan.id)]
@@ -128,14 +132,75 @@ def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
     if amount == payoff:
         loan.status, loan.closed_on = "paid_off", today
         released = _release_liens(actor, loan)
-    result = {"id": txn.id, "loan_id": loan.id, "amount": amount, "paid_on": today, "penalty": split.penalty,
-              "interest": interest, "principal": principal, "status": loan.status,
+    record = LoanRepayment(loan_id=loan.id, transaction_id=txn.id, accrual_transaction_id=accrual.id if accrual else None,
+                           amount=amount, paid_on=today, recorded_by=actor.id, split={
+                               "penalty": str(split.penalty), "early_accrual": _texts(early),
+                               "interest": _texts(split.interest), "principal": _texts(split.principal)})
+    db.session.add(record)
+    db.session.flush()
+    result = {"id": record.id, "transaction_id": txn.id, "loan_id": loan.id, "amount": amount, "paid_on": today,
+              "penalty": split.penalty, "interest": interest, "principal": principal, "status": loan.status,
               "principal_outstanding": loan.principal_outstanding}
     audit.record(actor, "loan.repaid", "loan", loan.id, after={**result, "liens_released": released})
     if commit:
         db.session.commit()
     else:
         db.session.flush()
+    return result
+
+
+def _texts(amounts: dict) -> dict:
+    return {str(number): str(amount) for number, amount in amounts.items()}
+
+
+def _reverse_transaction(actor, txn_id: int, day: date, loan_id: int | None, kind: str) -> LedgerTransaction:
+    original = db.session.get(LedgerTransaction, txn_id)
+    return ledger.post(actor, kind, day, original.amount,
+                       [ledger.Leg(p.account, -p.amount, p.loan_id) for p in original.postings], loan_id=loan_id,
+                       reverses_id=original.id, memo=f"冲正交易 {original.id}")
+
+
+def reverse(actor, loan_id: int, repayment_id: int, reason: str) -> dict:
+    """A bank manager's reversal of a mistaken repayment (API: POST /loans/{id}/repayments/{rid}/reverse):
+    the latest repayment of an active loan, on the business date it was booked (no close of business has
+    accrued on its figures since), undone by reversing ledger transactions; the record stays, marked."""
+    loan = locked_loan(actor, loan_id)
+    _of_the_bank(actor, loan, roles=("bank_manager",))
+    record = db.session.get(LoanRepayment, repayment_id) if 1 <= repayment_id <= MAX_ID else None
+    if record is None or record.loan_id != loan.id:
+        raise NotFound(f"no repayment {repayment_id} of loan {loan.id}")
+    if record.reversed_by is not None:
+        raise Conflict(f"repayment {record.id} is reversed already", code="reversed_already")
+    if record.recorded_by == actor.id:
+        raise Forbidden("the one who recorded a repayment may not reverse it", code="maker_checker")
+    require_status(loan, "active")
+    today = cob.open_date()
+    if record.paid_on != today:
+        raise Conflict(f"repayment {record.id} was booked on {record.paid_on}: only a repayment of today, {today}, "
+                       f"is reversed", code="not_today")
+    later = db.session.execute(select(LoanRepayment.id).where(
+        LoanRepayment.loan_id == loan.id, LoanRepayment.id > record.id, LoanRepayment.reversed_by.is_(None))).first()
+    if later:
+        raise Conflict(f"repayment {later[0]} came after it: reverse that first", code="not_the_latest")
+    rows = {row.number: row for row in instalments(loan)}
+    split = record.split
+    for number, amount in split["interest"].items():
+        rows[int(number)].interest_paid -= Decimal(amount)
+    for number, amount in split["early_accrual"].items():
+        rows[int(number)].interest_accrued -= Decimal(amount)
+    principal = sum((Decimal(a) for a in split["principal"].values()), ZERO)
+    for number, amount in split["principal"].items():
+        rows[int(number)].principal_paid -= Decimal(amount)
+    loan.principal_outstanding += principal
+    loan.penalty_paid -= Decimal(split["penalty"])
+    if record.accrual_transaction_id:
+        _reverse_transaction(actor, record.accrual_transaction_id, today, None, "accrual_reversal")
+    txn = _reverse_transaction(actor, record.transaction_id, today, loan.id, "reversal")
+    record.reversed_by, record.reversal_transaction_id, record.reversal_reason = actor.id, txn.id, reason
+    result = {"id": record.id, "reversal_transaction_id": txn.id, "loan_id": loan.id, "amount": record.amount,
+              "principal_outstanding": loan.principal_outstanding, "reason": reason}
+    audit.record(actor, "loan.repayment_reversed", "loan", loan.id, after=result)
+    db.session.commit()
     return result
 
 
@@ -148,3 +213,7 @@ def farmer_loans(actor) -> list[dict]:
              "principal_outstanding": loan.principal_outstanding, "dpd": loan.dpd,
              "classification": loan.classification, "maturity_date": loan.maturity_date, **figures(loan)}
             for loan in loans]
+
+
+def repayments_of(loan: Loan):
+    return select(LoanRepayment).where(LoanRepayment.loan_id == loan.id).order_by(LoanRepayment.id)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from finplat import cob
 from finplat.ledger.models import LedgerAccount, LedgerPosting
 from finplat.loans import allocation
-from finplat.loans.models import Loan
+from finplat.loans.models import Loan, LoanInstalment
 from finplat.registry.models import Lien, Right
 from tests.loans.conftest import API, application, file
 
@@ -151,3 +151,48 @@ def test_the_pages_record_a_repayment_list_the_overdue_and_show_the_farmer(brows
     assert "120,000.00" in card.text and "2027-01-23 应还 10,190.60 元" in card.text
     assert "已逾期 1 天" in card.text and "10,092.09" in card.text  # 10,192.09 less the 100.00 paid
     assert farmer.get("/loans/overdue").status_code == 403
+
+
+def test_a_manager_reverses_a_mistaken_repayment_through_the_ledger(client, db, people, active):
+    cob.run_to(date(2026, 12, 22))  # open on the first due date
+    paid = repay(client, people, active, "10190.60", "due").get_json()
+    url = f"{API}/loans/{active['id']}/repayments/{paid['id']}/reverse"
+    assert client.post(url, json={"reason": "错账"}, headers=people["officer"][1]).status_code == 403  # a manager
+    resp = client.post(url, json={"reason": "错账：应入另一笔贷款"}, headers=people["manager"][1])
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["principal_outstanding"] == "120000.00"
+    loan = db.session.get(Loan, active["id"])
+    first = db.session.execute(select(LoanInstalment).where(LoanInstalment.loan_id == loan.id,
+                                                            LoanInstalment.number == 1)).scalar_one()
+    # back as before: nothing paid, 29 of 30 days accrued (338.33), so tonight's close accrues the last day
+    assert (first.principal_paid, first.interest_paid, first.interest_accrued) == (D("0.00"), D("0.00"), D("338.33"))
+    items = client.get(f"{API}/loans/{loan.id}/transactions", headers=people["officer"][1]).get_json()["items"]
+    assert [(i["kind"], i["amount"]) for i in items] == [("disbursement", "120000.00"), ("repayment", "10190.60"),
+                                                         ("reversal", "10190.60")]
+    for code in ("loan_principal", "interest_receivable", "interest_income", "funding"):
+        net = db.session.scalar(select(func.coalesce(func.sum(LedgerPosting.amount), 0)).join(LedgerAccount)
+                                .where(LedgerAccount.code == code))
+        assert net == {"loan_principal": D("120000.00"), "interest_receivable": D("338.33"),
+                       "interest_income": D("-338.33"), "funding": D("-120000.00")}[code], code
+    assert client.post(url, json={"reason": "again"}, headers=people["manager"][1]).status_code == 409
+    cob.run_to(date(2026, 12, 24))
+    assert db.session.get(Loan, active["id"]).dpd == 1  # unpaid again: it fell due on 12-23
+
+
+def test_only_todays_latest_repayment_is_reversed_by_another_than_its_recorder(client, db, people, active):
+    cob.run_to(date(2026, 12, 24))
+    first = repay(client, people, active, "50.00", "one").get_json()
+    second = repay(client, people, active, "60.00", "two").get_json()
+    url = f"{API}/loans/{active['id']}/repayments"
+    resp = client.post(f"{url}/{first['id']}/reverse", json={"reason": "x"}, headers=people["manager"][1])
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "not_the_latest"
+    mine = client.post(f"{url}/{second['id']}/reverse", json={"reason": "x"}, headers=people["manager"][1])
+    assert mine.status_code == 200
+    cob.run_to(date(2026, 12, 25))
+    resp = client.post(f"{url}/{first['id']}/reverse", json={"reason": "x"}, headers=people["manager"][1])
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "not_today"
+    listed = client.get(url, headers=people["officer"][1]).get_json()["items"]
+    assert [(r["amount"], r["reversed_by"] is not None) for r in listed] == [("50.00", False), ("60.00", True)]
+    own = client.post(url, json={"amount": "10.00"}, headers={**people["manager"][1], "Idempotency-Key": "m"})
+    resp = client.post(f"{url}/{own.get_json()['id']}/reverse", json={"reason": "x"}, headers=people["manager"][1])
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "maker_checker"

@@ -1,5 +1,5 @@
 """servicing: instalments' periods, accrued and paid amounts; loans' penalty, days past due and class; the
-classification history
+classification history; repayments and their reversals
 
 Revision ID: 0010
 Revises: 0009
@@ -66,9 +66,38 @@ def upgrade():
     )
     with op.batch_alter_table('loan_classifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_loan_classifications_loan_id'), ['loan_id'], unique=False)
+    op.create_table('loan_repayments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('loan_id', sa.Integer(), nullable=False),
+    sa.Column('transaction_id', sa.Integer(), nullable=False),
+    sa.Column('accrual_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('split', sa.JSON(), nullable=False),
+    sa.Column('recorded_by', sa.Integer(), nullable=False),
+    sa.Column('reversed_by', sa.Integer(), nullable=True),
+    sa.Column('reversal_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('reversal_reason', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(reversed_by IS NULL) = (reversal_transaction_id IS NULL)', name=op.f('ck_loan_repayments_reversal')),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_loan_repayments_amount')),
+    sa.ForeignKeyConstraint(['accrual_transaction_id'], ['ledger_transactions.id'], name=op.f('fk_loan_repayments_accrual_transaction_id_ledger_transactions')),
+    sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_loan_repayments_loan_id_loans')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_loan_repayments_recorded_by_users')),
+    sa.ForeignKeyConstraint(['reversal_transaction_id'], ['ledger_transactions.id'], name=op.f('fk_loan_repayments_reversal_transaction_id_ledger_transactions')),
+    sa.ForeignKeyConstraint(['reversed_by'], ['users.id'], name=op.f('fk_loan_repayments_reversed_by_users')),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transactions.id'], name=op.f('fk_loan_repayments_transaction_id_ledger_transactions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_loan_repayments')),
+    sa.UniqueConstraint('transaction_id', name=op.f('uq_loan_repayments_transaction_id'))
+    )
+    with op.batch_alter_table('loan_repayments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_loan_repayments_loan_id'), ['loan_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('loan_repayments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_loan_repayments_loan_id'))
+    op.drop_table('loan_repayments')
     with op.batch_alter_table('loan_classifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_loan_classifications_loan_id'))
     op.drop_table('loan_classifications')
