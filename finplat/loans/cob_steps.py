@@ -7,11 +7,12 @@ anyway (accrual sets the figure the date implies; penalty is guarded by `penalty
   interest_accrued = round(interest x days since the period's start / days of the period), half-up to the
   fen, so that on the due date it is the scheduled interest exactly. Booked per bank and product:
   Dr interest_receivable, Cr interest_income.
+- loans.classification (before penalty, which accrues only on loans past due that day): see below.
 - loans.penalty: overdue principal (of instalments whose due date has closed unpaid) accrues penalty interest
   at the contract rate x the product's penalty factor instead of its contract interest, and overdue contract
   interest accrues compound interest at the same rate; annual / 360 a day, each loan's day rounded half-up
   to the fen. Booked per bank and product: Dr penalty_receivable, Cr penalty_income.
-- loans.classification: days past due = the closed date - the due date of the oldest instalment still
+- loans.classification, in full: days past due = the closed date - the due date of the oldest instalment still
   unpaid (0 if none, and 0 on the due date itself); the five categories by dpd (0 normal, 1-90
   special_mention, 91-270 substandard, 271-360 doubtful, over 360 loss); a collective or enterprise whose
   non-performing principal (substandard or worse by dpd) is more than 10 % of its principal outstanding at a
@@ -89,7 +90,9 @@ def _overdue(day: date, column_due, column_paid):
 def accrue_penalty(day: date) -> dict:
     overdue = _overdue(day, inst.c.principal, inst.c.principal_paid) + _overdue(day, inst.c.interest, inst.c.interest_paid)
     daily = func.round(overdue * loans.c.annual_rate * loans.c.penalty_factor / DAYS_A_YEAR, 2)
-    due = and_(loans.c.status == "active", or_(loans.c.penalty_through.is_(None), loans.c.penalty_through < day))
+    # only loans with something overdue at the last close (dpd > 0) can owe penalty: the rest are not touched
+    due = and_(loans.c.status == "active", loans.c.dpd > 0,
+               or_(loans.c.penalty_through.is_(None), loans.c.penalty_through < day))
     amounts = db.session.execute(select(loans.c.bank_id, loans.c.product_id, func.sum(daily)).where(due)
                                  .group_by(loans.c.bank_id, loans.c.product_id)).all()
     # ROUND keeps the sum to the fen on SQLite too, which adds NUMERIC as binary floats
@@ -104,7 +107,7 @@ def _rank_of_dpd(dpd):
                 else_=CLASSIFICATIONS.index("loss"))
 
 
-@cob.cob_step("loans.classification", order=220)
+@cob.cob_step("loans.classification", order=205)  # before penalty, which reads the day's dpd
 def classify(day: date) -> dict:
     d = literal(day)
     oldest = (select(func.min(inst.c.due_date))
@@ -112,8 +115,8 @@ def classify(day: date) -> dict:
                      inst.c.due_date <= d,
                      or_(inst.c.principal_paid < inst.c.principal, inst.c.interest_paid < inst.c.interest))
               .correlate(loans).scalar_subquery())
-    db.session.execute(update(loans).where(loans.c.status == "active")
-                       .values(dpd=func.coalesce(_days(d, oldest), 0)))
+    dpd = func.coalesce(_days(d, oldest), 0)
+    db.session.execute(update(loans).where(loans.c.status == "active", loans.c.dpd != dpd).values(dpd=dpd))
 
     by_dpd = _rank_of_dpd(loans.c.dpd)
     group = (loans.c.borrower_id, loans.c.bank_id)
