@@ -42,10 +42,11 @@ INSTALMENTS = """
 INSERT INTO loan_instalments (loan_id, version, number, period_start, due_date, principal, interest, payment,
                               balance, interest_accrued, principal_paid, interest_paid)
 SELECT l.id, 1, k, (l.disbursed_on + (k - 1) * INTERVAL '1 month')::date, (l.disbursed_on + k * INTERVAL '1 month')::date,
-       round(l.amount / 12, 2), round((l.amount - (k - 1) * round(l.amount / 12, 2)) * 0.035 / 12, 2),
-       round(l.amount / 12, 2) + round((l.amount - (k - 1) * round(l.amount / 12, 2)) * 0.035 / 12, 2),
-       l.amount - k * round(l.amount / 12, 2), 0, 0, 0
-FROM loans l, generate_series(1, 12) AS k
+       p.principal, p.interest, p.principal + p.interest, l.amount - (k - 1) * s.share - p.principal, 0, 0, 0
+FROM loans l, generate_series(1, 12) AS k,
+     LATERAL (SELECT round(l.amount / 12, 2) AS share) AS s,
+     LATERAL (SELECT CASE WHEN k = 12 THEN l.amount - 11 * s.share ELSE s.share END AS principal,
+                     round((l.amount - (k - 1) * s.share) * 0.035 / 12, 2) AS interest) AS p
 """
 # paid and accrued as of the open date: instalments fallen due are paid, but the last two of every 20th loan
 PAID = """
@@ -54,7 +55,9 @@ FROM loans l WHERE l.id = i.loan_id AND i.due_date < :open
   AND NOT (l.id % 20 = 0 AND i.due_date >= :open - INTERVAL '2 months')
 """
 UNPAID_ACCRUED = """
-UPDATE loan_instalments i SET interest_accrued = i.interest WHERE i.due_date < :open AND i.interest_paid = 0
+UPDATE loan_instalments i SET interest_accrued = CASE WHEN i.due_date < :open THEN i.interest
+    ELSE round(i.interest * ((:open - 1) - i.period_start) / (i.due_date - i.period_start), 2) END
+WHERE i.interest_paid = 0 AND i.period_start < :open - 1
 """
 OUTSTANDING = """
 UPDATE loans l SET principal_outstanding = l.amount - s.paid
