@@ -173,3 +173,25 @@ def test_a_real_close_of_business_runs_the_steps_once(db, step, make_loan, villa
     assert first(db, loan).interest_accrued == Decimal("350.00")
     # every accrual, of every day, booked balanced
     assert balance(db, "interest_receivable") + balance(db, "interest_income") == 0
+
+
+def test_a_close_killed_half_way_resumes_without_accruing_twice(db, make_loan, village, monkeypatch):
+    loan = make_loan(village["household"])
+    cob.run_to(date(2026, 12, 23))  # the first instalment falls due unpaid
+    real = cob._steps["loans.penalty"]
+
+    def crash(day):
+        raise RuntimeError("the machine lost power")
+    monkeypatch.setitem(cob._steps, "loans.penalty", cob.Step(real.name, real.order, crash))
+    with pytest.raises(cob.CobStepFailed):
+        cob.run_to(date(2026, 12, 24))
+    assert cob.open_date() == date(2026, 12, 24)  # not closed: accrual and classification are, penalty is not
+    monkeypatch.setitem(cob._steps, "loans.penalty", real)
+    cob.run_to(date(2026, 12, 24))  # resumes at the penalty step
+    loan = db.session.get(Loan, loan.id)
+    assert (loan.dpd, loan.penalty_accrued) == (1, Decimal("1.49"))
+    second = db.session.execute(select(LoanInstalment).where(LoanInstalment.loan_id == loan.id,
+                                                             LoanInstalment.number == 2)).scalar_one()
+    assert second.interest_accrued == Decimal("10.36")  # one day of 321.30 / 31, once
+    cob.run_to(date(2026, 12, 24))  # a date closed already: nothing happens
+    assert db.session.get(Loan, loan.id).penalty_accrued == Decimal("1.49")
