@@ -239,20 +239,6 @@ _MESSAGES = [
     (r"a (\w+) comes from a collective, not a (\w+)", lambda m: f"{_label(m[1])}须由村集体经济组织出具，不能是{_label(m[2])}"),
     (r"(\S+) of the holding's (\S+) shares are already pledged", lambda m: f"该股权的 {m[2]} 股中已有 {m[1]} 股出质"),
     (r"the right's term ended on (\S+)", lambda m: f"该产权的期限已于 {m[1]} 届满"),
-    # Servicing (finplat/loans/servicing_service.py).
-    (r"(?:amount: )?(\S+) is more than the payoff of (\S+) today", lambda m: f"超过今日结清金额 {m[2]} 元"),
-    (r"more than the payoff of (\S+)", lambda m: f"超过今日结清金额 {m[1]} 元"),
-    (r"(?:amount: )?(\S+) is due today and the payoff is (\S+); a prepayment between them is not offered yet",
-     lambda m: f"今日应还 {m[1]} 元，结清金额 {m[2]} 元；暂不受理介于两者之间的提前还款"),
-    (r"at most (\S+) is due today, or (\S+) pays the loan off",
-     lambda m: f"今日最多应还 {m[1]} 元，或还 {m[2]} 元结清贷款"),
-    (r"repayments are booked on the open business date, (\S+)", lambda m: f"还款只能记入当前营业日 {m[1]}"),
-    (r"no repayment (\d+) of loan (\d+)", lambda m: f"贷款 {m[2]} 没有第 {m[1]} 号还款"),
-    (r"repayment (\d+) is reversed already", lambda m: f"第 {m[1]} 号还款已冲正"),
-    (r"repayment (\d+) was booked on (\S+): only a repayment of today, (\S+), is reversed",
-     lambda m: f"第 {m[1]} 号还款记于 {m[2]}，只能冲正当日（{m[3]}）的还款"),
-    (r"repayment (\d+) came after it: reverse that first", lambda m: f"其后还有第 {m[1]} 号还款，请先冲正该笔"),
-    (r"the one who recorded a repayment may not reverse it", "还款的经办人不能冲正自己录入的还款"),
     (r"(\S+) is already secured on the right: (\S+) more passes the limit of (\S+)",
      lambda m: f"该产权已担保 {m[1]} 元，再增加 {m[2]} 元将超过上限 {m[3]} 元"),
     (r"(\S+) passes the limit of (\S+)", lambda m: f"{m[1]} 超过上限 {m[2]}"),
@@ -425,8 +411,6 @@ _MESSAGES = [
      lambda m: f"第 {m[1]} 号还款记于 {m[2]}，只能冲正当日（{m[3]}）的还款"),
     (r"repayment (\d+) came after it: reverse that first", lambda m: f"其后还有第 {m[1]} 号还款，请先冲正该笔"),
     (r"the one who recorded a repayment may not reverse it", "还款的经办人不能冲正自己录入的还款"),
-    (r"(\S+) is already secured on the right: (\S+) more passes the limit of (\S+)",
-     lambda m: f"该产权已担保 {m[1]} 元，再担保 {m[2]} 元将超过上限 {m[3]} 元"),
 ]
 _COMPILED = [(re.compile(pattern, re.DOTALL), zh) for pattern, zh in _MESSAGES]  # an exception's text may span lines
 
