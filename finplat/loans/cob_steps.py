@@ -22,12 +22,30 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from finplat import cob
 from finplat.extensions import db
 from finplat.ledger import service as ledger
-from finplat.loans.models import CLASSIFICATIONS, Loan, LoanClassification, LoanInstalment
+from finplat.loans.models import (
+    CLASSIFICATIONS,
+    Loan,
+    LoanClassification,
+    LoanInstalment,
+)
+from finplat.money import to_fen
 from finplat.registry.models import Party
 
 DAYS_A_YEAR = 360  # penalty and compound interest: annual / 360 a day
@@ -55,7 +73,8 @@ def _book(day: date, kind: str, debit: str, credit: str, rows) -> Decimal:
     """One balanced ledger transaction per (bank, product) of `rows` = (bank_id, product_id, amount)."""
     total = Decimal("0.00")
     for bank_id, product_id, amount in rows:
-        amount = Decimal(amount or 0).quantize(Decimal("0.01"))
+        # str(): SQLite sums NUMERIC as binary floats; the exact decimal is rounded half-up to the fen
+        amount = to_fen(str(amount or 0))
         if amount > 0:
             ledger.post("cob", kind, day, amount, [ledger.Leg(ledger.account(bank_id, debit), amount),
                                                     ledger.Leg(ledger.account(bank_id, credit), -amount)],

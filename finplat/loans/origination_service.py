@@ -40,7 +40,8 @@ BANK_ROLES = ("loan_officer", "bank_manager")
 SECURES_TYPE = "loan"
 
 
-def _of_the_bank(actor, loan: Loan, roles=BANK_ROLES):
+def check_bank_role(actor, loan: Loan, roles=BANK_ROLES):
+    """Forbidden unless `actor` holds one of `roles` at the lending bank (admins pass)."""
     if actor.is_admin:
         return
     if actor.role not in roles or actor.institution_id != loan.bank_id:
@@ -149,7 +150,7 @@ def sign_contracts(actor, loan_id: int) -> list[Contract]:
     lock is the platform's, come last: nothing waits on a right or on the audit log while PDFs render."""
     try:
         loan = locked_loan(actor, loan_id)
-        _of_the_bank(actor, loan)
+        check_bank_role(actor, loan)
         require_status(loan, "approved")
         day = cob.open_date()
         facts = underwriting_facts(loan, day)
@@ -206,7 +207,7 @@ def disburse(actor, loan_id: int, commit: bool = True) -> Loan:
     """contracted -> active on the open business date (API.md POST /loans/{id}/disburse). The ledger's
     accounts are opened before any audit record is written (the audit lock comes last)."""
     loan = locked_loan(actor, loan_id)
-    _of_the_bank(actor, loan, roles=("bank_manager",))
+    check_bank_role(actor, loan, roles=("bank_manager",))
     require_status(loan, "contracted")
     # the rights held still (as approval holds them) until the money has moved: no freeze slips in between
     right_ids = sorted(c.right_id for c in loan.collateral if c.right_id)

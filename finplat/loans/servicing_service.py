@@ -20,7 +20,7 @@ from finplat.ledger.models import LedgerTransaction
 from finplat.loans import allocation
 from finplat.loans.application_service import get_loan, locked_loan, require_status
 from finplat.loans.models import Loan, LoanInstalment, LoanRepayment
-from finplat.loans.origination_service import SECURES_TYPE, _of_the_bank, instalments
+from finplat.loans.origination_service import SECURES_TYPE, check_bank_role, instalments
 from finplat.registry import lien_service
 from finplat.registry.models import Lien
 
@@ -82,7 +82,7 @@ def _release_liens(actor, loan: Loan):
 def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
     """A repayment booked on the open business date (API.md POST /loans/{id}/repayments)."""
     loan = locked_loan(actor, loan_id)
-    _of_the_bank(actor, loan)
+    check_bank_role(actor, loan)
     require_status(loan, "active")
     today = cob.open_date()
     if data.get("paid_on") not in (None, today):
@@ -165,7 +165,7 @@ def reverse(actor, loan_id: int, repayment_id: int, reason: str) -> dict:
     the latest repayment of an active loan, on the business date it was booked (no close of business has
     accrued on its figures since), undone by reversing ledger transactions; the record stays, marked."""
     loan = locked_loan(actor, loan_id)
-    _of_the_bank(actor, loan, roles=("bank_manager",))
+    check_bank_role(actor, loan, roles=("bank_manager",))
     record = db.session.get(LoanRepayment, repayment_id) if 1 <= repayment_id <= MAX_ID else None
     if record is None or record.loan_id != loan.id:
         raise NotFound(f"no repayment {repayment_id} of loan {loan.id}")
