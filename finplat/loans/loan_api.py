@@ -8,7 +8,8 @@ from finplat.loans import origination_service as origination
 from finplat.loans import servicing_service as servicing
 from finplat.loans.loan_schemas import (LoanContractsSchema, LoanFilter, LoanIn, LoanScheduleSchema, LoanSchema,
                                         LoanTransactionSchema, MyLoanSchema, PayoffQuoteSchema, RejectIn, RepaymentIn,
-                                        RepaymentRecordSchema, RepaymentSchema, ReversalSchema, ReverseIn)
+                                        RepaymentRecordSchema, RepaymentSchema, ReversalSchema, ReverseIn,
+                                        ScheduleArgs)
 
 blp = Blueprint("loan_api", __name__, description="Loans: applications, contracts, disbursement")
 BANK = ("loan_officer", "bank_manager")
@@ -93,10 +94,12 @@ def disburse(loan_id):
 
 @blp.route("/loans/<int:loan_id>/schedule", methods=["GET"])
 @require()
+@blp.arguments(ScheduleArgs, location="query")
 @blp.response(200, LoanScheduleSchema)
-def loan_schedule(loan_id):
-    """The schedule in force; before disbursement, the schedule as if disbursed on the open date."""
-    return origination.schedule_of(service.get_loan(current_actor(), loan_id))
+def loan_schedule(args, loan_id):
+    """The schedule in force (or an earlier `version`, kept as history); before disbursement, the schedule as
+    if disbursed on the open date."""
+    return origination.schedule_of(service.get_loan(current_actor(), loan_id), args.get("version"))
 
 
 @blp.route("/loans/<int:loan_id>/transactions", methods=["GET"])

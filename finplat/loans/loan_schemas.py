@@ -6,7 +6,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from finplat.api_base import ApiSchema, Id, Money, Name, PageArgs, RateField
 from finplat.contracts.schemas import ContractSchema
 from finplat.loans.models import LOAN_STATUSES, REPAYMENT_METHODS
-from finplat.loans.schedule_schemas import ScheduleSchema
+from finplat.loans.prepayment import CHOICES
+from finplat.loans.schedule_schemas import InstalmentSchema, ScheduleSchema
 
 
 class CollateralIn(ApiSchema):
@@ -89,9 +90,24 @@ class LoanContractsSchema(Schema):
     contracts = fields.List(fields.Nested(ContractSchema))
 
 
+class LoanInstalmentSchema(InstalmentSchema):
+    period_start = fields.Date(metadata={"description": "the previous due date, or the disbursement date"})
+    interest_accrued = Money(metadata={"description": "through the last closed date"})
+    principal_paid = Money()
+    interest_paid = Money()
+
+
 class LoanScheduleSchema(ScheduleSchema):
-    version = fields.Integer(metadata={"description": "of the schedule in force; 0: projected from the open date"})
+    instalments = fields.List(fields.Nested(LoanInstalmentSchema))
+    version = fields.Integer(metadata={"description": "of the schedule shown; 0: projected from the open date"})
+    in_force = fields.Integer(metadata={"description": "the version in force (a prepayment makes a new one)"})
+    versions = fields.List(fields.Integer(), metadata={"description": "every version, oldest first"})
     projected = fields.Boolean(metadata={"description": "not yet disbursed: as if disbursed on the open date"})
+
+
+class ScheduleArgs(ApiSchema):
+    version = fields.Integer(validate=validate.Range(min=1, max=10**6),
+                             metadata={"description": "an earlier version, kept as history"})
 
 
 class LoanTransactionSchema(Schema):
@@ -105,6 +121,9 @@ class LoanTransactionSchema(Schema):
 class RepaymentIn(ApiSchema):
     amount = Money(required=True, min_value=Decimal("0.01"))
     paid_on = fields.Date(metadata={"description": "the open business date (the default); no other"})
+    prepayment = fields.String(validate=validate.OneOf(CHOICES), metadata={
+        "description": "for an amount between what is due today and the payoff: a shorter term (the same "
+                       "instalment) or a lower instalment (the same maturity)"})
 
 
 class ReverseIn(ApiSchema):
@@ -144,6 +163,9 @@ class RepaymentSchema(Schema):
     principal = Money()
     status = fields.String(metadata={"description": "the loan's, after the repayment"})
     principal_outstanding = Money()
+    prepaid_principal = Money(metadata={"description": "principal paid ahead of the schedule"})
+    schedule_version = fields.Integer(metadata={"description": "the schedule in force after it"})
+    maturity_date = fields.Date()
 
 
 class PayoffQuoteSchema(Schema):

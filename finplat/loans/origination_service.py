@@ -25,7 +25,7 @@ from finplat.auth.permissions import visible
 from finplat.contracts import service as contracts
 from finplat.contracts.context import build_context
 from finplat.contracts.models import Contract
-from finplat.errors import Conflict, Forbidden
+from finplat.errors import Conflict, Forbidden, NotFound
 from finplat.extensions import db
 from finplat.ledger import service as ledger
 from finplat.loans import contract_data, schedule, underwriting
@@ -256,17 +256,24 @@ def instalments(loan: Loan, version: int | None = None) -> list[LoanInstalment]:
         .order_by(LoanInstalment.number)).scalars().all()
 
 
-def schedule_of(loan: Loan) -> dict:
-    """API.md's schedule of a loan: the instalments in force and their totals; before disbursement, as if
-    disbursed on the open business date (`projected`)."""
+def schedule_of(loan: Loan, version: int | None = None) -> dict:
+    """API.md's schedule of a loan: the instalments in force (or of an earlier `version`) and their totals;
+    before disbursement, as if disbursed on the open business date (`projected`)."""
     if loan.schedule_version:
-        rows = instalments(loan)
+        versions = db.session.execute(select(LoanInstalment.version).where(LoanInstalment.loan_id == loan.id)
+                                      .distinct().order_by(LoanInstalment.version)).scalars().all()
+        if version is not None and version not in versions:
+            raise NotFound(f"loan {loan.id} has no schedule version {version}")
+        rows = instalments(loan, version)
         interest = sum((row.interest for row in rows), Decimal("0.00"))
         return {"instalments": rows, "total_interest": interest, "total_payment": loan.amount + interest,
-                "version": loan.schedule_version, "projected": False}
+                "version": version or loan.schedule_version, "in_force": loan.schedule_version,
+                "versions": versions, "projected": False}
+    if version is not None:
+        raise NotFound(f"loan {loan.id} has no schedule yet")
     plan = schedule.schedule(loan.amount, loan.annual_rate, loan.term_months, loan.repayment_method, cob.open_date())
     return {"instalments": plan.instalments, "total_interest": plan.total_interest,
-            "total_payment": plan.total_payment, "version": 0, "projected": True}
+            "total_payment": plan.total_payment, "version": 0, "in_force": 0, "versions": [], "projected": True}
 
 
 def transactions_of(loan: Loan):

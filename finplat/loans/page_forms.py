@@ -12,6 +12,8 @@ from finplat.loans.models import MAX_TERM_MONTHS, REPAYMENT_METHODS
 from finplat.web.forms import LOAN_LABELS, Form, Parsed, Places
 
 REQUIRED = "必填"
+PREPAYMENT_CHOICES = [SelectChoice("shorter_term", "缩短期限（每期还款额不变）"),
+                      SelectChoice("lower_instalment", "减少每期还款（到期日不变）")]
 _IDS = re.compile(r"[\s,，、;；]+")
 _PLEDGE = re.compile(r"\A(\d+)\s*[:：]\s*(\d+)\Z")
 
@@ -66,3 +68,6 @@ class RepaymentForm(Form):
     amount = DecimalField("还款金额（元）", places=None, render_kw={"inputmode": "decimal"}, validators=[
         InputRequired(REQUIRED), Parsed(), Places(2), NumberRange(min=Decimal("0.01"), max=MAX_AMOUNT, message="须大于 0")],
         description="按罚息、逾期利息、逾期本金、当期利息、当期本金的顺序冲还；还款额等于结清金额即结清贷款")
+    prepayment = SelectField("提前还款方式", choices=[SelectChoice("", "不提前还款"), *PREPAYMENT_CHOICES], default="",
+                             description="还款额多于今日应还、少于结清金额时，先结清本期截至今日的利息，余额提前偿还本金，"
+                                         "并按所选方式重排还款计划（原计划留存备查）")

@@ -180,13 +180,13 @@ def due_dates(start: date, term_months: int, method: str) -> tuple:
 
 # --- money: whole fen (int), exact rationals until rounded
 
-def _round(amount: Fraction) -> int:
+def round_fen(amount: Fraction) -> int:
     """An exact amount of fen rounded half-up (away from zero) to a whole fen."""
     whole = math.floor(abs(amount) + Fraction(1, 2))
     return whole if amount >= 0 else -whole
 
 
-def _yuan(fen: int) -> Decimal:
+def fen_to_yuan(fen: int) -> Decimal:
     return Decimal(f"{fen}E-2")  # exact, whatever the decimal context
 
 
@@ -194,13 +194,13 @@ def _equal_instalment(principal: int, rate: Fraction, dates: tuple) -> list:
     n = len(dates)
     monthly = rate / MONTHS_A_YEAR  # i, never rounded
     if monthly == 0:
-        payment = _round(Fraction(principal, n))
+        payment = round_fen(Fraction(principal, n))
     else:
         growth = (1 + monthly) ** n  # (1 + i)^n, exact
-        payment = _round(principal * monthly * growth / (growth - 1))
+        payment = round_fen(principal * monthly * growth / (growth - 1))
     rows, balance = [], principal
     for number in range(1, n + 1):
-        interest = _round(balance * monthly)
+        interest = round_fen(balance * monthly)
         # M > P i >= balance x i exactly, and rounding keeps the order: M - interest is never negative.
         part = balance if number == n else min(payment - interest, balance)
         balance -= part
@@ -210,10 +210,10 @@ def _equal_instalment(principal: int, rate: Fraction, dates: tuple) -> list:
 
 def _equal_principal(principal: int, rate: Fraction, dates: tuple) -> list:
     n = len(dates)
-    share, monthly = _round(Fraction(principal, n)), rate / MONTHS_A_YEAR
+    share, monthly = round_fen(Fraction(principal, n)), rate / MONTHS_A_YEAR
     rows, balance = [], principal
     for number in range(1, n + 1):
-        interest = _round(balance * monthly)
+        interest = round_fen(balance * monthly)
         part = balance if number == n else min(share, balance)
         balance -= part
         rows.append((part, interest))
@@ -221,7 +221,7 @@ def _equal_principal(principal: int, rate: Fraction, dates: tuple) -> list:
 
 
 def _monthly_interest_bullet(principal: int, rate: Fraction, dates: tuple) -> list:
-    interest = _round(principal * rate / MONTHS_A_YEAR)
+    interest = round_fen(principal * rate / MONTHS_A_YEAR)
     return [(0, interest)] * (len(dates) - 1) + [(principal, interest)]
 
 
@@ -230,7 +230,7 @@ def _by_actual_days(principal: int, rate: Fraction, dates: tuple, start: date) -
     actual days since the previous due date (the start date for the first)."""
     rows, previous = [], start
     for number, due in enumerate(dates, start=1):
-        interest = _round(principal * rate * (due - previous).days / DAYS_A_YEAR)
+        interest = round_fen(principal * rate * (due - previous).days / DAYS_A_YEAR)
         rows.append((principal if number == len(dates) else 0, interest))
         previous = due
     return rows
@@ -254,7 +254,7 @@ def schedule(principal, annual_rate, term_months, method, start_date) -> Schedul
     instalments, balance = [], amount
     for number, (due, (part, interest)) in enumerate(zip(dates, rows), start=1):
         balance -= part
-        instalments.append(Instalment(number, due, _yuan(part), _yuan(interest), _yuan(part + interest),
-                                      _yuan(balance)))
+        instalments.append(Instalment(number, due, fen_to_yuan(part), fen_to_yuan(interest), fen_to_yuan(part + interest),
+                                      fen_to_yuan(balance)))
     total_interest = sum(interest for _, interest in rows)
-    return Schedule(tuple(instalments), _yuan(total_interest), _yuan(amount + total_interest))
+    return Schedule(tuple(instalments), fen_to_yuan(total_interest), fen_to_yuan(amount + total_interest))

@@ -9,7 +9,7 @@ interest_income), so that tonight's accrual finds nothing left to add.
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from finplat import audit, cob
 from finplat.api_base import MAX_ID
@@ -17,7 +17,7 @@ from finplat.errors import Conflict, Forbidden, NotFound, RuleViolation, field_e
 from finplat.extensions import db
 from finplat.ledger import service as ledger
 from finplat.ledger.models import LedgerTransaction
-from finplat.loans import allocation
+from finplat.loans import allocation, prepayment
 from finplat.loans.application_service import get_loan, locked_loan, require_status
 from finplat.loans.models import Loan, LoanInstalment, LoanRepayment
 from finplat.loans.origination_service import SECURES_TYPE, check_bank_role, instalments
@@ -96,26 +96,36 @@ def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
         raise RuleViolation(f"amount: {amount} is more than the payoff of {payoff} today",
                             fields={"amount": [f"more than the payoff of {payoff}"], "payoff": [str(payoff)]},
                             code="overpayment")
-    if due < amount < payoff:
-        raise RuleViolation(f"amount: {due} is due today and the payoff is {payoff}; a prepayment between them is "
-                            f"not offered yet", fields={"amount": [f"at most {due} is due today, or {payoff} pays "
-                                                                   f"the loan off"]}, code="prepayment_not_offered")
-    split = allocation.allocate(amount, penalty, items, today)
+    prepaying = due < amount < payoff
+    if prepaying:
+        split, current, settled, prepaid = _prepayment_split(loan, rows, items, penalty, due, amount, today,
+                                                              data.get("prepayment"))
+        accrue_to = {current.number: settled}
+    else:
+        split, current, settled, prepaid = allocation.allocate(amount, penalty, items, today), None, ZERO, ZERO
+        accrue_to = {}
+    accrue_to.update({number: rows[number].interest for number in split.interest if rows[number].due_date <= today})
 
-    unaccrued, early = ZERO, {}  # interest falling due today, accrued now rather than at tonight's close
-    for number, paid in split.interest.items():
+    unaccrued, early = ZERO, {}  # interest accrued now rather than at tonight's close (falling due today)
+    for number, target in accrue_to.items():
         row = rows[number]
-        if row.due_date <= today and row.interest_accrued < row.interest:
-            early[number] = row.interest - row.interest_accrued
+        if row.interest_accrued < target:
+            early[number] = target - row.interest_accrued
             unaccrued += early[number]
-            row.interest_accrued = row.interest
-        row.interest_paid += paid
+            row.interest_accrued = target
+    for number, paid in split.interest.items():
+        rows[number].interest_paid += paid
     for number, paid in split.principal.items():
         rows[number].principal_paid += paid
-    principal = sum(split.principal.values(), ZERO)
+    principal = sum(split.principal.values(), ZERO) + prepaid
     interest = sum(split.interest.values(), ZERO)
     loan.principal_outstanding -= principal
     loan.penalty_paid += split.penalty
+    schedule = None
+    if prepaying:
+        schedule = {"from": loan.schedule_version, "choice": data["prepayment"],
+                    "maturity_date": loan.maturity_date.isoformat()}
+        schedule["to"] = _reschedule(loan, list(rows.values()), current, settled, prepaid, today, data["prepayment"])
     bank = loan.bank_id
     accrual = None
     if unaccrued:
@@ -135,18 +145,86 @@ def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
     record = LoanRepayment(loan_id=loan.id, transaction_id=txn.id, accrual_transaction_id=accrual.id if accrual else None,
                            amount=amount, paid_on=today, recorded_by=actor.id, split={
                                "penalty": str(split.penalty), "early_accrual": _texts(early),
-                               "interest": _texts(split.interest), "principal": _texts(split.principal)})
+                               "interest": _texts(split.interest), "principal": _texts(split.principal),
+                               **({"prepaid_principal": str(prepaid), "schedule": schedule} if schedule else {})})
     db.session.add(record)
     db.session.flush()
     result = {"id": record.id, "transaction_id": txn.id, "loan_id": loan.id, "amount": amount, "paid_on": today,
               "penalty": split.penalty, "interest": interest, "principal": principal, "status": loan.status,
-              "principal_outstanding": loan.principal_outstanding}
+              "principal_outstanding": loan.principal_outstanding, "prepaid_principal": prepaid,
+              "schedule_version": loan.schedule_version, "maturity_date": loan.maturity_date}
     audit.record(actor, "loan.repaid", "loan", loan.id, after={**result, "liens_released": released})
     if commit:
         db.session.commit()
     else:
         db.session.flush()
     return result
+
+
+def _prepayment_split(loan: Loan, rows: dict, items: list, penalty: Decimal, due: Decimal, amount: Decimal,
+                      today: date, choice: str | None):
+    """A payment between what is due now and the payoff: everything due now, then the current period's
+    interest through today (finplat.loans.prepayment), the rest prepaid principal. Returns the split, the
+    current instalment, its interest through today and the prepaid principal."""
+    error = prepayment.choice_error(choice, loan.repayment_method)
+    if error:
+        raise field_error("prepayment", f"{amount} is more than the {due} due today and less than the payoff: "
+                                        f"{error}")
+    current = next(row for row in rows.values() if row.due_date > today)
+    if current.period_start == today and current.number == 1:
+        raise RuleViolation(f"amount: loan {loan.id} was disbursed today: a prepayment is taken from the next "
+                            f"business date", fields={"amount": ["no prepayment on the disbursement date"]},
+                            code="prepayment_on_disbursement_date")
+    settled = prepayment.settled_interest(current.interest, current.period_start, current.due_date, today)
+    interest = settled - current.interest_paid
+    least = due + interest + Decimal("0.01")
+    if amount < least:
+        raise RuleViolation(f"amount: a prepayment pays the {due} due today, this period's interest through today "
+                            f"({interest}) and some principal: at least {least}",
+                            fields={"amount": [f"a prepayment is at least {least}"]}, code="prepayment_too_small")
+    split = allocation.allocate(due, penalty, items, today) if due > 0 else allocation.Split()
+    if interest > 0:
+        split.interest[current.number] = interest
+    return split, current, settled, amount - due - interest
+
+
+def _reschedule(loan: Loan, rows: list[LoanInstalment], current: LoanInstalment, settled: Decimal,
+                prepaid: Decimal, today: date, choice: str) -> int:
+    """A new version of the schedule after a prepayment (the old one stays as history): the instalments due
+    by today as they stand, the current period cut at today (its interest through today and the prepaid
+    principal, paid), then finplat.loans.prepayment's instalments from today. Returns the new version."""
+    version = db.session.execute(select(func.max(LoanInstalment.version))
+                                 .where(LoanInstalment.loan_id == loan.id)).scalar() + 1
+    kept = [_copy(row, version) for row in rows if row.due_date <= today]
+    balance = loan.principal_outstanding
+    if current.period_start < today:
+        kept.append(LoanInstalment(loan_id=loan.id, version=version, number=current.number,
+                                   period_start=current.period_start, due_date=today, principal=prepaid,
+                                   interest=settled, payment=prepaid + settled, balance=balance,
+                                   interest_accrued=settled, principal_paid=prepaid, interest_paid=settled))
+    else:  # the current period began today: the instalment due today (paid first) takes the prepaid principal
+        kept[-1].principal += prepaid
+        kept[-1].payment += prepaid
+        kept[-1].principal_paid += prepaid
+        kept[-1].balance = balance
+    keep = current.payment if loan.repayment_method == "equal_instalment" else current.principal
+    plan = prepayment.regenerate(balance, loan.annual_rate, loan.repayment_method, today, current.period_start,
+                                 tuple(row.due_date for row in rows if row.due_date > today), choice, keep)
+    for number, row in enumerate(plan, start=len(kept) + 1):
+        kept.append(LoanInstalment(loan_id=loan.id, version=version, number=number, period_start=row.period_start,
+                                   due_date=row.due_date, principal=row.principal, interest=row.interest,
+                                   payment=row.payment, balance=row.balance, interest_accrued=ZERO,
+                                   principal_paid=ZERO, interest_paid=ZERO))
+    db.session.add_all(kept)
+    loan.schedule_version, loan.maturity_date = version, plan[-1].due_date
+    return version
+
+
+def _copy(row: LoanInstalment, version: int) -> LoanInstalment:
+    return LoanInstalment(loan_id=row.loan_id, version=version, number=row.number, period_start=row.period_start,
+                          due_date=row.due_date, principal=row.principal, interest=row.interest,
+                          payment=row.payment, balance=row.balance, interest_accrued=row.interest_accrued,
+                          principal_paid=row.principal_paid, interest_paid=row.interest_paid)
 
 
 def _texts(amounts: dict) -> dict:
@@ -182,17 +260,21 @@ def reverse(actor, loan_id: int, repayment_id: int, reason: str) -> dict:
         LoanRepayment.loan_id == loan.id, LoanRepayment.id > record.id, LoanRepayment.reversed_by.is_(None))).first()
     if later:
         raise Conflict(f"repayment {later[0]} came after it: reverse that first", code="not_the_latest")
-    rows = {row.number: row for row in instalments(loan)}
     split = record.split
+    schedule = split.get("schedule")
+    rows = {row.number: row for row in instalments(loan, schedule["from"] if schedule else None)}
     for number, amount in split["interest"].items():
         rows[int(number)].interest_paid -= Decimal(amount)
     for number, amount in split["early_accrual"].items():
         rows[int(number)].interest_accrued -= Decimal(amount)
-    principal = sum((Decimal(a) for a in split["principal"].values()), ZERO)
+    principal = sum((Decimal(a) for a in split["principal"].values()), Decimal(split.get("prepaid_principal", "0")))
     for number, amount in split["principal"].items():
         rows[int(number)].principal_paid -= Decimal(amount)
     loan.principal_outstanding += principal
     loan.penalty_paid -= Decimal(split["penalty"])
+    if schedule:  # the schedule before the prepayment is in force again; the one it made stays as history
+        loan.schedule_version = schedule["from"]
+        loan.maturity_date = date.fromisoformat(schedule["maturity_date"])
     if record.accrual_transaction_id:
         _reverse_transaction(actor, record.accrual_transaction_id, today, None, "accrual_reversal")
     txn = _reverse_transaction(actor, record.transaction_id, today, loan.id, "reversal")

@@ -136,6 +136,7 @@ def _may(loan: Loan) -> dict:
 
 def _loan_page(loan_id, status=200, failed=None, reject_form=None, repayment_form=None):
     loan = service.get_loan(current_user, loan_id)
+    version = request.args.get("schedule", type=int)
     facts = service.underwriting_facts(loan, cob.open_date())
     shown = service.describe(loan)
     if failed is None and loan.status in ("draft", "submitted", "approved"):
@@ -145,7 +146,8 @@ def _loan_page(loan_id, status=200, failed=None, reject_form=None, repayment_for
     txns = db.session.execute(origination.transactions_of(loan)).scalars().all()
     return render_template(
         "loans/loan.html", loan=loan, shown=shown, borrower=db.session.get(Party, loan.borrower_id),
-        collateral=_collateral_rows(loan, facts), failed=failed, schedule=origination.schedule_of(loan),
+        collateral=_collateral_rows(loan, facts), failed=failed,
+        schedule=origination.schedule_of(loan, version if version and version != loan.schedule_version else None),
         contracts=origination.contracts_of(loan, current_user), transactions=txns, people=people,
         may=_may(loan), reject_form=reject_form or RejectForm(), repayment_form=repayment_form or RepaymentForm(),
         quote=servicing.quote(current_user, loan.id) if loan.status == "active" else None,
@@ -223,12 +225,15 @@ def repay(loan_id):
     if not form.validate_on_submit():
         return _loan_page(loan_id, status=422, repayment_form=form)
     try:
-        done = servicing.repay(current_user, loan_id, {"amount": form.amount.data})
+        done = servicing.repay(current_user, loan_id, {"amount": form.amount.data,
+                                                       **({"prepayment": form.prepayment.data} if form.prepayment.data else {})})
     except DomainError as exc:
         if exc.status == 404:
             raise
         return _loan_page(loan_id, status=show_errors(form, exc), repayment_form=form)
-    flash(f"已入账还款 {done['amount']:,.2f} 元" + ("，贷款已结清，抵质押已解除" if done["status"] == "paid_off" else ""))
+    flash(f"已入账还款 {done['amount']:,.2f} 元" + ("，贷款已结清，抵质押已解除" if done["status"] == "paid_off" else "")
+          + (f"，提前偿还本金 {done['prepaid_principal']:,.2f} 元，已生成第 {done['schedule_version']} 版还款计划"
+             if done["prepaid_principal"] else ""))
     return redirect(url_for("loans.loan", loan_id=loan_id))
 
 

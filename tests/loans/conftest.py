@@ -145,3 +145,21 @@ def contracted_loan(db, amount="300000.00") -> dict:
     officer = db.session.execute(select(User).where(User.username == "race-loan_officer")).scalar_one()
     origination_service.sign_contracts(officer, made["loan_ids"][0])
     return {**made, "loan_id": made["loan_ids"][0], "right_id": made["right_ids"][0]}
+
+
+@pytest.fixture
+def active(client, db, products, people, village, valued):
+    """120,000.00 over 12 months, equal instalments at 3.50 %, disbursed on 2026-11-23 (first due 12-23)."""
+    loan = file(client, people, application(products, village["household"], valued, amount="120000.00",
+                                            term_months=12))
+    url = f"{API}/loans/{loan['id']}"
+    for path, who in (("submit", "officer"), ("approve", "manager"), ("contracts", "officer")):
+        assert client.post(f"{url}/{path}", headers=people[who][1]).status_code in (200, 201)
+    resp = client.post(f"{url}/disburse", headers={**people["manager"][1], "Idempotency-Key": "d"}, json={})
+    assert resp.status_code == 200
+    return loan
+
+
+def repay(client, people, loan, amount, key, **extra):
+    return client.post(f"{API}/loans/{loan['id']}/repayments", json={"amount": amount, **extra},
+                       headers={**people["officer"][1], "Idempotency-Key": key})
