@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from finplat.loans.models import Product
+from finplat.loans import schedule
+from finplat.loans.models import Loan, LoanInstalment, Product
 from finplat.registry import right_service
 from finplat.registry.models import Consent
 from finplat.valuation import service as valuations
@@ -163,3 +164,33 @@ def active(client, db, products, people, village, valued):
 def repay(client, people, loan, amount, key, **extra):
     return client.post(f"{API}/loans/{loan['id']}/repayments", json={"amount": amount, **extra},
                        headers={**people["officer"][1], "Idempotency-Key": key})
+
+
+# loans written straight to the tables, for the close-of-business tests (the steps read nothing else)
+COB_RATE, COB_FACTOR = Decimal("0.035"), Decimal("1.5")
+
+
+@pytest.fixture
+def make_loan(db, products, make_user, bank):
+    maker = make_user("loan_officer", institution=bank)
+
+    def make(borrower, amount="120000.00", term=12, method="equal_instalment", start=date(2026, 11, 23),
+             bank_id=None):
+        amount = Decimal(amount)
+        plan = schedule.schedule(amount, COB_RATE, term, method, start)
+        loan = Loan(bank_id=bank_id or bank.id, product_id=products["LAND-MORTGAGE"].id, borrower_id=borrower.id,
+                    amount=amount, term_months=term, repayment_method=method, purpose="测试", status="active",
+                    lpr_tenor="1y", lpr_rate=Decimal("0.03"), lpr_date=date(2025, 5, 20), spread_bps=50,
+                    annual_rate=COB_RATE, penalty_factor=COB_FACTOR, maker_id=maker.id, disbursed_on=start,
+                    maturity_date=plan.instalments[-1].due_date, principal_outstanding=amount, schedule_version=1,
+                    classification="normal")
+        db.session.add(loan)
+        db.session.flush()
+        starts = [start] + [row.due_date for row in plan.instalments[:-1]]
+        db.session.add_all([LoanInstalment(loan_id=loan.id, version=1, number=row.number, period_start=s,
+                                           due_date=row.due_date, principal=row.principal, interest=row.interest,
+                                           payment=row.payment, balance=row.balance)
+                            for s, row in zip(starts, plan.instalments)])
+        db.session.commit()
+        return loan
+    return make

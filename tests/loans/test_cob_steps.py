@@ -10,36 +10,10 @@ from sqlalchemy import func, select
 
 from finplat import cob
 from finplat.ledger.models import LedgerAccount, LedgerPosting
-from finplat.loans import cob_steps, schedule
+from finplat.loans import cob_steps
 from finplat.loans.models import Loan, LoanClassification, LoanInstalment
 
 START = date(2026, 11, 23)  # the tests' open date
-RATE, FACTOR = Decimal("0.035"), Decimal("1.5")
-
-
-@pytest.fixture
-def make_loan(db, products, make_user, bank):
-    maker = make_user("loan_officer", institution=bank)
-
-    def make(borrower, amount="120000.00", term=12, method="equal_instalment", start=START, bank_id=None):
-        amount = Decimal(amount)
-        plan = schedule.schedule(amount, RATE, term, method, start)
-        loan = Loan(bank_id=bank_id or bank.id, product_id=products["LAND-MORTGAGE"].id, borrower_id=borrower.id,
-                    amount=amount, term_months=term, repayment_method=method, purpose="测试", status="active",
-                    lpr_tenor="1y", lpr_rate=Decimal("0.03"), lpr_date=date(2025, 5, 20), spread_bps=50,
-                    annual_rate=RATE, penalty_factor=FACTOR, maker_id=maker.id, disbursed_on=start,
-                    maturity_date=plan.instalments[-1].due_date, principal_outstanding=amount, schedule_version=1,
-                    classification="normal")
-        db.session.add(loan)
-        db.session.flush()
-        starts = [start] + [row.due_date for row in plan.instalments[:-1]]
-        db.session.add_all([LoanInstalment(loan_id=loan.id, version=1, number=row.number, period_start=s,
-                                           due_date=row.due_date, principal=row.principal, interest=row.interest,
-                                           payment=row.payment, balance=row.balance)
-                            for s, row in zip(starts, plan.instalments)])
-        db.session.commit()
-        return loan
-    return make
 
 
 @pytest.fixture
