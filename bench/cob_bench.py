@@ -60,8 +60,10 @@ UPDATE loan_instalments i SET interest_accrued = CASE WHEN i.due_date < :open TH
 WHERE i.interest_paid = 0 AND i.period_start < :open - 1
 """
 OUTSTANDING = """
-UPDATE loans l SET principal_outstanding = l.amount - s.paid
-FROM (SELECT loan_id, sum(principal_paid) AS paid FROM loan_instalments GROUP BY loan_id) s WHERE s.loan_id = l.id
+UPDATE loans l SET principal_outstanding = l.amount - s.paid, oldest_unpaid_due = s.oldest
+FROM (SELECT loan_id, sum(principal_paid) AS paid,
+             min(due_date) FILTER (WHERE principal_paid < principal OR interest_paid < interest) AS oldest
+      FROM loan_instalments GROUP BY loan_id) s WHERE s.loan_id = l.id
 """
 
 

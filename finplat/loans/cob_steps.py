@@ -13,7 +13,7 @@ anyway (accrual sets the figure the date implies; penalty is guarded by `penalty
   interest accrues compound interest at the same rate; annual / 360 a day, each loan's day rounded half-up
   to the fen. Booked per bank and product: Dr penalty_receivable, Cr penalty_income.
 - loans.classification, in full: days past due = the closed date - the due date of the oldest instalment still
-  unpaid (0 if none, and 0 on the due date itself); the five categories by dpd (0 normal, 1-90
+  unpaid (0 if none, and 0 on the due date itself), read off Loan.oldest_unpaid_due; the five categories by dpd (0 normal, 1-90
   special_mention, 91-270 substandard, 271-360 doubtful, over 360 loss); a collective or enterprise whose
   non-performing principal (substandard or worse by dpd) is more than 10 % of its principal outstanding at a
   bank has all its loans there at least substandard. A change of class is a new row of the history.
@@ -129,12 +129,9 @@ def _rank_of_dpd(dpd):
 @cob.cob_step("loans.classification", order=205)  # before penalty, which reads the day's dpd
 def classify(day: date) -> dict:
     d = literal(day)
-    oldest = (select(func.min(inst.c.due_date))
-              .where(inst.c.loan_id == loans.c.id, inst.c.version == loans.c.schedule_version,
-                     inst.c.due_date <= d,
-                     or_(inst.c.principal_paid < inst.c.principal, inst.c.interest_paid < inst.c.interest))
-              .correlate(loans).scalar_subquery())
-    dpd = func.coalesce(_days(d, oldest), 0)
+    # the loan keeps its oldest unpaid due date (disbursement and repayments set it): no instalment is read
+    oldest = loans.c.oldest_unpaid_due
+    dpd = case((oldest < d, _days(d, oldest)), else_=0)
     db.session.execute(update(loans).where(loans.c.status == "active", loans.c.dpd != dpd).values(dpd=dpd))
 
     by_dpd = _rank_of_dpd(loans.c.dpd)

@@ -193,6 +193,9 @@ class Loan(db.Model):
     penalty_paid: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
     penalty_through: Mapped[date | None] = mapped_column(Date)
     dpd: Mapped[int] = mapped_column(default=0)
+    # the due date of the oldest instalment in force not fully paid (None when all are): kept by disbursement
+    # and repayments, so that the close of business reads days past due off the loan, not its instalments
+    oldest_unpaid_due: Mapped[date | None] = mapped_column(Date)
     classification: Mapped[str | None] = mapped_column(String(16), index=True)
     closed_on: Mapped[date | None] = mapped_column(Date)  # paid off or written off
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -221,7 +224,8 @@ class LoanCollateral(db.Model):
 
 class LoanInstalment(db.Model):
     """One instalment of a loan's schedule (finplat.loans.schedule), written at disbursement. A regenerated
-    schedule (a prepayment) is a new version; older versions stay as history."""
+    schedule (a prepayment) is a new version; older versions stay as history. On PostgreSQL the table keeps
+    a fifth of each page free (migration 0011), so that the nightly accrual updates rows in place."""
     __tablename__ = "loan_instalments"
     __table_args__ = (
         UniqueConstraint("loan_id", "version", "number"),

@@ -38,6 +38,12 @@ def owed(loan: Loan, today: date, rows: list[LoanInstalment] | None = None) -> l
     return result
 
 
+def oldest_unpaid(rows) -> date | None:
+    """The due date of the oldest instalment not fully paid (Loan.oldest_unpaid_due), or None."""
+    return min((row.due_date for row in rows if row.principal_paid < row.principal or row.interest_paid < row.interest),
+               default=None)
+
+
 def penalty_due(loan: Loan) -> Decimal:
     return loan.penalty_accrued - loan.penalty_paid
 
@@ -139,6 +145,7 @@ def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
             legs.append(ledger.Leg(ledger.account(bank, code), -part, loan.id))
     txn = ledger.post(actor, "repayment", today, amount, legs, loan_id=loan.id)
     released = []
+    loan.oldest_unpaid_due = oldest_unpaid(instalments(loan) if schedule else rows.values())
     if amount == payoff:
         loan.status, loan.closed_on = "paid_off", today
         released = _release_liens(actor, loan)
@@ -275,6 +282,7 @@ def reverse(actor, loan_id: int, repayment_id: int, reason: str) -> dict:
     if schedule:  # the schedule before the prepayment is in force again; the one it made stays as history
         loan.schedule_version = schedule["from"]
         loan.maturity_date = date.fromisoformat(schedule["maturity_date"])
+    loan.oldest_unpaid_due = oldest_unpaid(rows.values())
     if record.accrual_transaction_id:
         _reverse_transaction(actor, record.accrual_transaction_id, today, None, "accrual_reversal")
     txn = _reverse_transaction(actor, record.transaction_id, today, loan.id, "reversal")

@@ -183,7 +183,7 @@ def make_loan(db, products, make_user, bank):
                     lpr_tenor="1y", lpr_rate=Decimal("0.03"), lpr_date=date(2025, 5, 20), spread_bps=50,
                     annual_rate=COB_RATE, penalty_factor=COB_FACTOR, maker_id=maker.id, disbursed_on=start,
                     maturity_date=plan.instalments[-1].due_date, principal_outstanding=amount, schedule_version=1,
-                    classification="normal")
+                    oldest_unpaid_due=plan.instalments[0].due_date, classification="normal")
         db.session.add(loan)
         db.session.flush()
         starts = [start] + [row.due_date for row in plan.instalments[:-1]]

@@ -105,6 +105,7 @@ def test_a_paid_instalment_stops_counting_and_history_is_kept(db, step, make_loa
     step(cob_steps.classify, date(2026, 12, 24))
     inst = first(db, loan)
     inst.principal_paid, inst.interest_paid = inst.principal, inst.interest
+    db.session.get(Loan, loan.id).oldest_unpaid_due = date(2027, 1, 23)  # as the repayment service keeps it
     db.session.commit()
     step(cob_steps.classify, date(2026, 12, 25))
     assert (db.session.get(Loan, loan.id).dpd, db.session.get(Loan, loan.id).classification) == (0, "normal")
