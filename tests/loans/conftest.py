@@ -170,27 +170,34 @@ def repay(client, people, loan, amount, key, **extra):
 COB_RATE, COB_FACTOR = Decimal("0.035"), Decimal("1.5")
 
 
+def write_loan(db, borrower_id, bank_id, product_id, maker_id, amount="120000.00", term=12,
+               method="equal_instalment", start=date(2026, 11, 23)) -> Loan:
+    """An active loan at 3.50 % with its schedule, written straight to the tables and committed."""
+    amount = Decimal(amount)
+    plan = schedule.schedule(amount, COB_RATE, term, method, start)
+    loan = Loan(bank_id=bank_id, product_id=product_id, borrower_id=borrower_id,
+                amount=amount, term_months=term, repayment_method=method, purpose="测试", status="active",
+                lpr_tenor="1y", lpr_rate=Decimal("0.03"), lpr_date=date(2025, 5, 20), spread_bps=50,
+                annual_rate=COB_RATE, penalty_factor=COB_FACTOR, maker_id=maker_id, disbursed_on=start,
+                maturity_date=plan.instalments[-1].due_date, principal_outstanding=amount, schedule_version=1,
+                oldest_unpaid_due=plan.instalments[0].due_date, classification="normal")
+    db.session.add(loan)
+    db.session.flush()
+    starts = [start] + [row.due_date for row in plan.instalments[:-1]]
+    db.session.add_all([LoanInstalment(loan_id=loan.id, version=1, number=row.number, period_start=s,
+                                       due_date=row.due_date, principal=row.principal, interest=row.interest,
+                                       payment=row.payment, balance=row.balance)
+                        for s, row in zip(starts, plan.instalments)])
+    db.session.commit()
+    return loan
+
+
 @pytest.fixture
 def make_loan(db, products, make_user, bank):
     maker = make_user("loan_officer", institution=bank)
 
     def make(borrower, amount="120000.00", term=12, method="equal_instalment", start=date(2026, 11, 23),
              bank_id=None):
-        amount = Decimal(amount)
-        plan = schedule.schedule(amount, COB_RATE, term, method, start)
-        loan = Loan(bank_id=bank_id or bank.id, product_id=products["LAND-MORTGAGE"].id, borrower_id=borrower.id,
-                    amount=amount, term_months=term, repayment_method=method, purpose="测试", status="active",
-                    lpr_tenor="1y", lpr_rate=Decimal("0.03"), lpr_date=date(2025, 5, 20), spread_bps=50,
-                    annual_rate=COB_RATE, penalty_factor=COB_FACTOR, maker_id=maker.id, disbursed_on=start,
-                    maturity_date=plan.instalments[-1].due_date, principal_outstanding=amount, schedule_version=1,
-                    oldest_unpaid_due=plan.instalments[0].due_date, classification="normal")
-        db.session.add(loan)
-        db.session.flush()
-        starts = [start] + [row.due_date for row in plan.instalments[:-1]]
-        db.session.add_all([LoanInstalment(loan_id=loan.id, version=1, number=row.number, period_start=s,
-                                           due_date=row.due_date, principal=row.principal, interest=row.interest,
-                                           payment=row.payment, balance=row.balance)
-                            for s, row in zip(starts, plan.instalments)])
-        db.session.commit()
-        return loan
+        return write_loan(db, borrower.id, bank_id or bank.id, products["LAND-MORTGAGE"].id, maker.id, amount,
+                          term, method, start)
     return make
