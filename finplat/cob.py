@@ -101,6 +101,12 @@ def open_date(session=None) -> date:
     return cal.open_date
 
 
+def open_date_column():
+    """The open date as a column of a query (a scalar subquery), for a read that wants it in the same
+    statement."""
+    return select(BusinessCalendar.open_date).where(BusinessCalendar.id == 1).scalar_subquery()
+
+
 def local_today() -> date:
     """Today's date on the platform's clock (FINPLAT_TIMEZONE, Asia/Shanghai by default), not the host's."""
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()

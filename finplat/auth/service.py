@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from finplat import audit
@@ -211,8 +211,13 @@ def purge_stale(now=None) -> dict:
     return summary
 
 
+_TOKEN_USER = (select(ApiToken.revoked_at, ApiToken.expires_at, User).join(User, User.id == ApiToken.user_id)
+               .where(ApiToken.token_hash == bindparam("token_hash")))  # built once
+
+
 def user_for_token(raw: str) -> User | None:
-    token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))).scalar_one_or_none()
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow() or not token.user.active:
+    """The user of a live bearer token, in one query (every API request asks)."""
+    found = db.session.execute(_TOKEN_USER, {"token_hash": hash_token(raw)}).one_or_none()
+    if found is None or found.revoked_at is not None or found.expires_at <= utcnow() or not found.User.active:
         return None
-    return token.user
+    return found.User
