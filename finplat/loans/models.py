@@ -224,8 +224,9 @@ class LoanCollateral(db.Model):
 
 class LoanInstalment(db.Model):
     """One instalment of a loan's schedule (finplat.loans.schedule), written at disbursement. A regenerated
-    schedule (a prepayment) is a new version; older versions stay as history. On PostgreSQL the table keeps
-    a fifth of each page free (migration 0011), so that the nightly accrual updates rows in place."""
+    schedule (a prepayment) is a new version; older versions stay as history. On PostgreSQL new pages of the
+    table keep a fifth free (fillfactor 80, migration 0011), so that the nightly accrual can update rows in
+    place (existing pages are repacked only by a VACUUM FULL)."""
     __tablename__ = "loan_instalments"
     __table_args__ = (
         UniqueConstraint("loan_id", "version", "number"),

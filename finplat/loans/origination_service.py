@@ -238,7 +238,8 @@ def disburse(actor, loan_id: int, commit: bool = True) -> Loan:
     annex = contracts.record(actor, doc, loan_id=loan.id, commit=False) if doc else None
     loan.status, loan.disbursed_on, loan.disbursed_by = "active", day, actor.id
     loan.maturity_date, loan.principal_outstanding, loan.schedule_version = maturity, loan.amount, 1
-    loan.oldest_unpaid_due = plan.instalments[0].due_date
+    loan.oldest_unpaid_due = min((row.due_date for row in plan.instalments if row.principal or row.interest),
+                                 default=None)  # as servicing_service.oldest_unpaid counts: what owes something
     loan.classification, loan.dpd = "normal", 0
     audit.record(actor, "loan.disbursed", "loan", loan.id, before={"status": "contracted"},
                  after={"status": "active", "amount": loan.amount, "disbursed_on": day, "maturity_date": maturity,

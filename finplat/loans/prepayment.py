@@ -63,9 +63,11 @@ def _annuity(balance: int, monthly: Fraction, count: int) -> int:
 
 def regenerate(balance: Decimal, annual_rate: Decimal, method: str, today: date, period_start: date,
                due_dates: tuple, choice: str, keep: Decimal | None = None) -> list[Row]:
-    """The instalments from `today` of a loan with `balance` left after the prepayment, whose current period
-    began on `period_start`, over its remaining `due_dates` (all after today). For `shorter_term`, `keep` is
-    the instalment to keep (equal instalment) or its principal part (equal principal)."""
+    """The instalments from `today` of a loan with `balance` left after the prepayment, whose current
+    calendar period (due date to due date, whatever an earlier prepayment cut) began on `period_start`, over
+    its remaining `due_dates` (all after today). For `shorter_term`, `keep` is the instalment to keep (equal
+    instalment) or its principal part (equal principal). A lower instalment needs at least a fen of balance
+    for each instalment left."""
     error = choice_error(choice, method)
     if error:
         raise ValueError(error)
@@ -74,6 +76,9 @@ def regenerate(balance: Decimal, annual_rate: Decimal, method: str, today: date,
     left, rate, count = int(Fraction(balance) * 100), Fraction(annual_rate), len(due_dates)
     monthly = rate / MONTHS_A_YEAR
     shorter = choice == "shorter_term"
+    if not shorter and left < count:
+        raise ValueError(f"the {balance} left is less than a fen for each of the {count} instalments left: "
+                         f"pay the loan off instead")
     if method == "equal_instalment":
         level = int(Fraction(keep) * 100) if shorter else _annuity(left, monthly, count)
     elif method == "equal_principal":

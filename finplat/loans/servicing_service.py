@@ -18,7 +18,7 @@ from finplat.errors import Conflict, Forbidden, NotFound, RuleViolation, field_e
 from finplat.extensions import db
 from finplat.ledger import service as ledger
 from finplat.ledger.models import LedgerTransaction
-from finplat.loans import allocation, prepayment
+from finplat.loans import allocation, prepayment, schedule
 from finplat.loans.application_service import get_loan, locked_loan, require_status
 from finplat.loans.models import Loan, LoanInstalment, LoanRepayment
 from finplat.loans.origination_service import SECURES_TYPE, check_bank_role, instalments
@@ -216,8 +216,15 @@ def _reschedule(loan: Loan, rows: list[LoanInstalment], current: LoanInstalment,
         kept[-1].principal_paid += prepaid
         kept[-1].balance = balance
     keep = current.payment if loan.repayment_method == "equal_instalment" else current.principal
-    plan = prepayment.regenerate(balance, loan.annual_rate, loan.repayment_method, today, current.period_start,
-                                 tuple(row.due_date for row in rows if row.due_date > today), choice, keep)
+    # the calendar period holding today, which an earlier prepayment may have cut: from the due date before
+    # it (or the disbursement date) to the next
+    calendar = (loan.disbursed_on, *schedule.due_dates(loan.disbursed_on, loan.term_months, loan.repayment_method))
+    period = max(day for day in calendar if day < current.due_date)
+    try:
+        plan = prepayment.regenerate(balance, loan.annual_rate, loan.repayment_method, today, period,
+                                     tuple(row.due_date for row in rows if row.due_date > today), choice, keep)
+    except ValueError as exc:
+        raise field_error("amount", str(exc)) from exc
     for number, row in enumerate(plan, start=len(kept) + 1):
         kept.append(LoanInstalment(loan_id=loan.id, version=version, number=number, period_start=row.period_start,
                                    due_date=row.due_date, principal=row.principal, interest=row.interest,

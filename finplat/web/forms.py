@@ -412,6 +412,8 @@ _MESSAGES = [
      r"some principal: at least (\S+)",
      lambda m: f"提前还款须付清今日应还 {m[1]} 元和本期截至今日的利息 {m[2]} 元，并偿还部分本金：至少 {m[3]} 元"),
     (r"a prepayment is at least (\S+)", lambda m: f"提前还款至少 {m[1]} 元"),
+    (r"the (\S+) left is less than a fen for each of the (\d+) instalments left: pay the loan off instead",
+     lambda m: f"剩余本金 {m[1]} 元不足剩余 {m[2]} 期每期 1 分，请直接结清贷款"),
     (r"loan (\d+) has no schedule version (\d+)", lambda m: f"贷款 {m[1]} 没有第 {m[2]} 版还款计划"),
     (r"loan (\d+) has no schedule yet", lambda m: f"贷款 {m[1]} 尚无还款计划"),
     (r"repayments are booked on the open business date, (\S+)", lambda m: f"还款只能记入当前营业日 {m[1]}"),

@@ -75,6 +75,9 @@ def test_equal_principal_and_bullets():
     with pytest.raises(ValueError):
         prepayment.regenerate(D("1.00"), D("0.036"), "lump_sum", date(2027, 1, 23), date(2026, 11, 23),
                               (date(2027, 3, 23),), "shorter_term")
+    with pytest.raises(ValueError, match="less than a fen for each of the 11 instalments"):  # 0.05 over 11
+        prepayment.regenerate(D("0.05"), D("0.035"), "equal_instalment", date(2027, 1, 8), date(2026, 12, 23),
+                              MONTHLY_DUES, "lower_instalment")
 
 
 def _schedule(client, people, loan, version=None):
@@ -157,6 +160,17 @@ def test_a_prepayment_mid_period_lowers_the_instalment_and_a_reversal_restores_t
     cob.run_to(date(2027, 1, 9))
     # the settled period accrues nothing more; the new one 127.24 / 15 a day: 8.48 on 01-09 (01-08 was paid)
     assert _net("interest_income") == D("-524.31")  # 350.00 + 165.83 + 8.48
+
+    # a second prepayment in the same calendar period, on 01-15: the period 01-08 -> 01-23 (127.24) settles
+    # 7 of its 15 days, 59.38; the new first period keeps 8 of the calendar month's 31 days on the 80,159.40
+    # left: 80,159.40 x i x 8 / 31 = 60.335... -> 60.34 (not 8 / 15, the cut period's days)
+    cob.run_to(date(2027, 1, 14))
+    resp = repay(client, people, active, "10059.38", "second", prepayment="lower_instalment")
+    assert resp.status_code == 201, resp.get_json()
+    assert (resp.get_json()["interest"], resp.get_json()["principal_outstanding"]) == ("59.38", "80159.40")
+    rows = _schedule(client, people, active)["instalments"]
+    assert [(r["period_start"], r["due_date"], r["principal"], r["interest"]) for r in rows[2:4]] == \
+        [("2027-01-08", "2027-01-15", "10000.00", "59.38"), ("2027-01-15", "2027-01-23", rows[3]["principal"], "60.34")]
 
 
 def test_the_loan_page_takes_a_prepayment_and_shows_both_schedules(browser, db, people, active):
