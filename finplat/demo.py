@@ -48,6 +48,7 @@ def seed() -> list[str]:
     said += _villages()
     said += _valuations()
     said += _products()
+    said += _loans()
     said.append(f"demo data in place; every demo user's password is {DEMO_PASSWORD}")
     return said
 
@@ -101,6 +102,39 @@ def _valuations() -> list[str]:
         valuations.certify(appraiser, draft.id)
     db.session.commit()  # end the last read's transaction too
     return said
+
+
+def _loans() -> list[str]:
+    """A disbursed land-mortgage loan of the Jinan farmer 13700000001's household on its valued land right,
+    through the services (application, approval by the other banker, contracts with the lien, disbursement),
+    so that the farmer's page and the bank's pages have a loan to show."""
+    from decimal import ROUND_DOWN
+
+    from finplat.loans import application_service, origination_service
+    from finplat.loans.loan_schemas import LoanIn
+    from finplat.loans.models import Loan, Product
+    from finplat.registry.models import Right
+    from finplat.valuation import service as valuations
+    land = db.session.execute(select(Right).where(Right.certificate_no == "370112宅科村-land_management-001")
+                              ).scalar_one()
+    if db.session.execute(select(Loan.id).where(Loan.borrower_id == land.holder_id)).first():
+        db.session.commit()
+        return []
+    officer, manager = (db.session.execute(select(User).where(User.username == name)).scalar_one()
+                        for name in ("officer", "manager"))
+    product = db.session.execute(select(Product).where(Product.code == "LAND-MORTGAGE")).scalar_one()
+    value = valuations.current_certified(right_id=land.id).value
+    # half the value in whole ten thousands, well within the 70 % cap
+    amount = (value / 20000).to_integral_value(ROUND_DOWN) * 10000
+    loan = application_service.create_application(officer, LoanIn().load({
+        "product_id": product.id, "borrower_id": land.holder_id, "amount": f"{amount}.00", "term_months": 36,
+        "repayment_method": "equal_instalment", "purpose": "春耕农资及小麦种植", "collateral": [{"right_id": land.id}]}))
+    loan_id, certificate = loan.id, land.certificate_no
+    application_service.submit(officer, loan_id)
+    application_service.approve(manager, loan_id)
+    origination_service.sign_contracts(officer, loan_id)
+    origination_service.disburse(manager, loan_id)
+    return [f"loan {loan_id}: {amount} yuan to {certificate}'s holder, contracted and disbursed"]
 
 
 # The products of API.md "Loans": (code, name, collateral kind, LTV cap, min and max amount, min and max months).

@@ -76,6 +76,10 @@ def test_seed_demo_registry_villages_rights_and_farmers(app, db):
     assert own and sorted(r["id"] for r in mine["items"]) == sorted(own)
     other = db.session.execute(select(Right.id).where(Right.holder_id != farmer.party_id)).scalars().first()
     assert client.get(f"/api/v1/rights/{other}", headers=header).status_code == 404
+    # the demo's loan on the farmer's land right: half its certified value in whole ten thousands, disbursed
+    loans = client.get("/api/v1/me/loans", headers=header).get_json()["items"]
+    assert [(loan["status"], loan["principal_outstanding"], loan["classification"]) for loan in loans] == \
+        [("active", "100000.00", "normal")]
 
 
 def test_seed_demo_leaves_no_transaction_open(app, db):
