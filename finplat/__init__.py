@@ -71,6 +71,7 @@ def _register_models():
     import finplat.loans.scopes  # noqa: F401
     import finplat.registry.models  # noqa: F401
     import finplat.registry.scopes  # noqa: F401
+    import finplat.risk.models  # noqa: F401
     import finplat.valuation.models  # noqa: F401
     import finplat.valuation.scopes  # noqa: F401
     import finplat.valuation.service  # noqa: F401  (its COB step)
@@ -92,6 +93,8 @@ def _register_blueprints(app):
     from finplat.loans import views as loan_views
     from finplat.registry import party_api, right_api, share_api
     from finplat.registry import views as registry_views
+    from finplat.risk import program_api
+    from finplat.risk import views as risk_views
     from finplat.valuation import api as valuation_api
     from finplat.valuation import reference_api, reference_views
     from finplat.valuation import views as valuation_views
@@ -101,7 +104,7 @@ def _register_blueprints(app):
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blp in (auth_api.blp, admin_api.blp, party_api.blp, right_api.blp, share_api.blp, valuation_api.blp,
                 reference_api.blp, contract_api.blp, product_api.blp, schedule_api.blp,
-                loan_api.blp):
+                loan_api.blp, program_api.blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)  # the API authenticates with bearer tokens only, never the session cookie
     app.register_blueprint(web_views.bp)
@@ -112,6 +115,7 @@ def _register_blueprints(app):
     app.register_blueprint(contract_views.bp)
     app.register_blueprint(product_views.bp)
     app.register_blueprint(loan_views.bp)
+    app.register_blueprint(risk_views.bp)
 
 
 _sqlite_hooked = False

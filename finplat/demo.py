@@ -47,6 +47,7 @@ def seed() -> list[str]:
     said = _institutions_and_users()
     said += _villages()
     said += _valuations()
+    said += _programs()
     said += _products()
     said += _loans()
     said.append(f"demo data in place; every demo user's password is {DEMO_PASSWORD}")
@@ -101,6 +102,28 @@ def _valuations() -> list[str]:
         said.append(f"valuation of {land.certificate_no}: {draft.value} yuan, certified")
         valuations.certify(appraiser, draft.id)
     db.session.commit()  # end the last read's transaction too
+    return said
+
+
+# The demo's risk-sharing programs (DESIGN.md §3.5): "4321" (guarantor, provincial re-guarantor, bank, the
+# local government's compensation fund) and a fund-only program after Weifang's (the fund pays 20 % of the
+# net loss, the bank bears 80 %).
+PROGRAMS = [
+    ("4321 政银担风险分担", {"guarantor": "0.40", "reguarantor": "0.30", "bank": "0.20", "fund": "0.10"}),
+    ("风险补偿基金分担（基金 20%、银行 80%）", {"guarantor": "0", "reguarantor": "0", "bank": "0.80", "fund": "0.20"}),
+]
+
+
+def _programs() -> list[str]:
+    from finplat.risk import program_service
+    from finplat.risk.models import RiskProgram
+    from finplat.risk.program_schemas import ProgramIn
+    said = []
+    for name, shares in PROGRAMS:
+        if db.session.execute(select(RiskProgram.id).where(RiskProgram.name == name)).first() is None:
+            program_service.create_program("seed-demo", ProgramIn().load({"name": name, "shares": shares}))
+            said.append(f"risk-sharing program {name}")
+    db.session.commit()
     return said
 
 

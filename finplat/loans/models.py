@@ -65,7 +65,7 @@ class Product(db.Model):
     spread_bps: Mapped[int] = mapped_column()
     penalty_factor: Mapped[Decimal] = mapped_column(Rate)
     guarantee_required: Mapped[bool] = mapped_column(default=False)
-    program_id: Mapped[int | None] = mapped_column(index=True)  # a risk-sharing program; no FK until they exist
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("risk_programs.id"), index=True)  # risk sharing
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     collateral: Mapped[list["ProductCollateral"]] = relationship(

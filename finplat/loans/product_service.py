@@ -26,6 +26,7 @@ from finplat.loans import lpr
 from finplat.loans.models import (DEFAULT_LTV_CAPS, MAX_TERM_MONTHS, LprRate, Product, ProductCollateral,
                                   ProductRepaymentMethod)
 from finplat.money import FEN
+from finplat.risk.models import RiskProgram
 
 BPS = Decimal(10_000)
 
@@ -77,6 +78,8 @@ def create_product(actor, data: dict) -> Product:
     code = data["code"]
     if db.session.execute(select(Product.id).where(Product.code == code)).first() is not None:
         raise _taken()
+    if data.get("program_id") and db.session.get(RiskProgram, data["program_id"]) is None:
+        raise field_error("program_id", "no such risk-sharing program")
     caps = {kind: data.get("ltv_caps", {}).get(kind, DEFAULT_LTV_CAPS[kind]) for kind in data["collateral_kinds"]}
     product = Product(
         code=code, name=data["name"], min_amount=data["min_amount"], max_amount=data["max_amount"],

@@ -397,6 +397,13 @@ _MESSAGES = [
     (r"the product requires an active guarantee of the loan", "该产品要求融资担保，担保生效后方可放款"),
     (r"the loan's collateral is no longer all under its liens", "押品的抵质押登记已不完整，不能放款"),
     (r"no security contract is written for (.*) yet", lambda m: f"暂不受理以{_loan_words(m[1])}抵押的贷款（尚无抵押合同文本）"),
+    # Risk (finplat/risk/).
+    (r"(?:shares: )?give a share for each of (.+)", "请填写担保机构、再担保机构、银行和风险补偿基金各自的分担比例"),
+    (r"(?:shares: )?each share is from 0 to 1", "每方分担比例须在 0 到 1 之间"),
+    (r"(?:shares: )?the shares sum to (\S+), not 1", lambda m: f"各方分担比例合计为 {m[1]}，应为 1"),
+    (r"(?:name: )?a program named (.+) exists", lambda m: f"已有名为“{m[1]}”的风险分担项目"),
+    (r"no risk-sharing program (\d+)", lambda m: f"没有第 {m[1]} 号风险分担项目"),
+    (r"no such risk-sharing program", "没有这个风险分担项目"),
     # Servicing (finplat/loans/servicing_service.py).
     (r"(?:amount: )?(\S+) is more than the payoff of (\S+) today", lambda m: f"超过今日结清金额 {m[2]} 元"),
     (r"more than the payoff of (\S+)", lambda m: f"超过今日结清金额 {m[1]} 元"),

@@ -76,10 +76,15 @@ def test_an_admin_creates_a_product(client, db, admin, auth_header):
 
 
 def test_caps_left_out_take_the_defaults_and_lists_come_back_in_their_order(client, h):
+    resp = client.post(f"{API}/products", headers=h, json=body(code="P0", program_id=7))
+    assert resp.status_code == 422 and resp.get_json()["error"]["fields"] == {
+        "program_id": ["no such risk-sharing program"]}
+    program = client.post(f"{API}/risk-programs", headers=h, json={"name": "4321", "shares": {
+        "guarantor": "0.40", "reguarantor": "0.30", "bank": "0.20", "fund": "0.10"}}).get_json()["id"]
     resp = client.post(f"{API}/products", headers=h, json=body(
         code="any-collateral", collateral_kinds=["collective_shares", "house", "forest", "land_management",
                                                  "water_facility", "construction_land"],
-        ltv_caps={"house": "0.55"}, repayment_methods=["lump_sum", "equal_principal"], program_id=7,
+        ltv_caps={"house": "0.55"}, repayment_methods=["lump_sum", "equal_principal"], program_id=program,
         guarantee_required=True))
     assert resp.status_code == 201, resp.get_json()
     got = resp.get_json()
@@ -88,7 +93,7 @@ def test_caps_left_out_take_the_defaults_and_lists_come_back_in_their_order(clie
                                "forest": "0.50", "water_facility": "0.50", "collective_shares": "0.50"}
     assert got["collateral_kinds"] == list(got["ltv_caps"])
     assert got["repayment_methods"] == ["equal_principal", "lump_sum"]
-    assert (got["program_id"], got["guarantee_required"]) == (7, True)
+    assert (got["program_id"], got["guarantee_required"]) == (program, True)
 
 
 @pytest.mark.parametrize("longest, tenor", [(12, "1y"), (60, "1y"), (61, "5y"), (120, "5y"), (360, "5y")])

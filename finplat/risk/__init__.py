@@ -1,0 +1,1 @@
+"""Risk: risk-sharing programs, guarantees, risk compensation funds, claims and portfolio risk."""
