@@ -23,6 +23,8 @@ ACCOUNTS = {
     "interest_income": ("income", "利息收入"),
     "penalty_receivable": ("asset", "应收罚息及复利"),
     "penalty_income": ("income", "罚息及复利收入"),
+    "guarantee_fee_receivable": ("asset", "应收担保费"),  # a guarantee agency's
+    "guarantee_fee_income": ("income", "担保费收入"),
 }
 
 

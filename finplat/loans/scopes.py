@@ -1,8 +1,11 @@
 """Who sees a loan (API.md "Who sees what"): its bank's officers and managers, its borrower (a farmer of
-the household) and admins; the guarantee agency and the fund manager join when risk sharing comes. Anyone
-else gets 404."""
+the household), a guarantee agency asked to guarantee it, and admins; the fund manager joins with the funds.
+Anyone else gets 404."""
+from sqlalchemy import exists
+
 from finplat.auth.permissions import scope_rule
 from finplat.loans.models import Loan
+from finplat.risk.models import Guarantee
 
 
 @scope_rule(Loan)
@@ -11,4 +14,6 @@ def loans(stmt, actor):
         return stmt.where(Loan.borrower_id == actor.party_id)
     if actor.role in ("loan_officer", "bank_manager"):
         return stmt.where(Loan.bank_id == actor.institution_id)
+    if actor.role == "guarantor":
+        return stmt.where(exists().where(Guarantee.loan_id == Loan.id, Guarantee.agency_id == actor.institution_id))
     return stmt.where(False)

@@ -1,12 +1,11 @@
-"""Risk tables (DESIGN.md §3.5): risk-sharing programs here; guarantees, funds and claims in modules to come.
-"""
-from datetime import datetime
+"""Risk tables (DESIGN.md §3.5): risk-sharing programs and guarantees; funds and claims to come."""
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from finplat.columns import Rate, UTCDateTime, utcnow
+from finplat.columns import Amount, Rate, UTCDateTime, utcnow
 from finplat.extensions import db
 from finplat.risk.sharing import PARTIES
 
@@ -36,3 +35,40 @@ class RiskProgram(db.Model):
     def coverage(self) -> Decimal:
         """What a guarantee under the program covers: 1 - the bank's share (DESIGN.md §3.5)."""
         return 1 - self.bank_share
+
+
+GUARANTEE_STATUSES = ("requested", "active", "rejected", "released", "called")
+LIVE = "status IN ('requested', 'active')"
+DEFAULT_FEE_RATE = Decimal("0.008")  # agricultural guarantees: 0.8 % a year (DESIGN.md §3.5)
+
+
+class Guarantee(db.Model):
+    """A guarantee agency's guarantee of a loan under a risk-sharing program: requested by the bank, accepted
+    (active) or rejected by the agency; it covers 1 - the program's bank share, for an annual fee accrued at
+    close of business. A loan has at most one guarantee requested or active."""
+    __tablename__ = "guarantees"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in GUARANTEE_STATUSES)})", name="status"),
+        CheckConstraint("fee_rate >= 0 AND fee_rate < 1", name="fee_rate"),
+        CheckConstraint("coverage > 0 AND coverage <= 1", name="coverage"),
+        CheckConstraint("fee_accrued >= 0", name="fee_accrued"),
+        Index("uq_guarantees_live_loan", "loan_id", unique=True, postgresql_where=text(LIVE),
+              sqlite_where=text(LIVE)),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("risk_programs.id"))
+    fee_rate: Mapped[Decimal] = mapped_column(Rate)
+    coverage: Mapped[Decimal] = mapped_column(Rate)  # 1 - the program's bank share, when requested
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    fee_accrued: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0.00"))
+    fee_through: Mapped[date | None] = mapped_column(Date)  # the last business date whose fee is accrued
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    program: Mapped[RiskProgram] = relationship()

@@ -404,6 +404,17 @@ _MESSAGES = [
     (r"(?:name: )?a program named (.+) exists", lambda m: f"已有名为“{m[1]}”的风险分担项目"),
     (r"no risk-sharing program (\d+)", lambda m: f"没有第 {m[1]} 号风险分担项目"),
     (r"no such risk-sharing program", "没有这个风险分担项目"),
+    (r"no such guarantee agency", "没有这个融资担保机构"),
+    (r"the program gives a guarantor no share of a loss", "该风险分担项目中担保机构不分担损失，不能据此担保"),
+    (r"loan (\d+) has guarantee (\d+) requested or active",
+     lambda m: f"贷款 {m[1]} 已有申请中或生效的担保（第 {m[2]} 号）"),
+    (r"a guarantor of the agency decides its guarantees", "须由该担保机构的人员办理"),
+    (r"guarantee (\d+) is (\w+)", lambda m: f"第 {m[1]} 号担保当前状态为“{m[2]}”，不能办理"),
+    (r"agency (\d+) has no net assets and guarantee multiple on record: its cap is unknown",
+     lambda m: f"担保机构 {m[1]} 未登记净资产和放大倍数，无法核定担保上限"),
+    (r"the agency's guaranteed balance (\S+) and this guarantee's (\S+) pass its cap of (\S+) "
+     r"\(net assets x (\S+)\)",
+     lambda m: f"在保余额 {m[1]} 元加本笔 {m[2]} 元超过担保上限 {m[3]} 元（净资产 × {m[4]} 倍）"),
     # Servicing (finplat/loans/servicing_service.py).
     (r"(?:amount: )?(\S+) is more than the payoff of (\S+) today", lambda m: f"超过今日结清金额 {m[2]} 元"),
     (r"more than the payoff of (\S+)", lambda m: f"超过今日结清金额 {m[1]} 元"),

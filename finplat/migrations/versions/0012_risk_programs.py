@@ -1,4 +1,4 @@
-"""risk: risk-sharing programs; products' programs become a foreign key
+"""risk: risk-sharing programs (products' programs become a foreign key) and guarantees
 
 Revision ID: 0012
 Revises: 0011
@@ -14,6 +14,7 @@ branch_labels = None
 depends_on = None
 
 PARTIES = ('guarantor', 'reguarantor', 'bank', 'fund')
+LIVE = "status IN ('requested', 'active')"
 
 
 def upgrade():
@@ -33,9 +34,43 @@ def upgrade():
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_products_program_id_risk_programs'), 'risk_programs',
                                     ['program_id'], ['id'])
+    op.create_table('guarantees',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('loan_id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('fee_rate', sa.Numeric(precision=12, scale=8), nullable=False),
+    sa.Column('coverage', sa.Numeric(precision=12, scale=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('requested_by', sa.Integer(), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.String(length=500), nullable=True),
+    sa.Column('fee_accrued', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('fee_through', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('requested', 'active', 'rejected', 'released', 'called')",
+                       name=op.f('ck_guarantees_status')),
+    sa.CheckConstraint('fee_rate >= 0 AND fee_rate < 1', name=op.f('ck_guarantees_fee_rate')),
+    sa.CheckConstraint('coverage > 0 AND coverage <= 1', name=op.f('ck_guarantees_coverage')),
+    sa.CheckConstraint('fee_accrued >= 0', name=op.f('ck_guarantees_fee_accrued')),
+    sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_guarantees_loan_id_loans')),
+    sa.ForeignKeyConstraint(['agency_id'], ['institutions.id'], name=op.f('fk_guarantees_agency_id_institutions')),
+    sa.ForeignKeyConstraint(['program_id'], ['risk_programs.id'],
+                            name=op.f('fk_guarantees_program_id_risk_programs')),
+    sa.ForeignKeyConstraint(['requested_by'], ['users.id'], name=op.f('fk_guarantees_requested_by_users')),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_guarantees_decided_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guarantees'))
+    )
+    with op.batch_alter_table('guarantees', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guarantees_loan_id'), ['loan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guarantees_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index('uq_guarantees_live_loan', ['loan_id'], unique=True,
+                              postgresql_where=sa.text(LIVE), sqlite_where=sa.text(LIVE))
 
 
 def downgrade():
+    op.drop_table('guarantees')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_products_program_id_risk_programs'), type_='foreignkey')
     op.drop_table('risk_programs')
