@@ -19,6 +19,7 @@ from finplat.loans import origination_service as origination
 from finplat.loans.loan_schemas import LoanIn
 from finplat.loans.models import LOAN_STATUSES, Loan, Product
 from finplat.loans import servicing_service as servicing
+from finplat.risk import guarantee_service as guarantees
 from finplat.loans.models import CLASSIFICATIONS
 from finplat.loans.page_forms import ActionForm, ApplicationForm, RejectForm, RepaymentForm
 from finplat.registry.models import Party, Right, Shareholding
@@ -131,7 +132,8 @@ def _may(loan: Loan) -> dict:
             "decide": checker and loan.status == "submitted",
             "contract": ours and loan.status == "approved",
             "disburse": manager and loan.status == "contracted",
-            "repay": ours and loan.status == "active"}
+            "repay": ours and loan.status == "active",
+            "guarantee": ours and loan.status in guarantees.GUARANTEED_STATUSES}
 
 
 def _loan_page(loan_id, status=200, failed=None, reject_form=None, repayment_form=None):
@@ -149,6 +151,7 @@ def _loan_page(loan_id, status=200, failed=None, reject_form=None, repayment_for
         collateral=_collateral_rows(loan, facts), failed=failed,
         schedule=origination.schedule_of(loan, version if version and version != loan.schedule_version else None),
         contracts=origination.contracts_of(loan, current_user), transactions=txns, people=people,
+        guarantees=db.session.execute(guarantees.guarantees(current_user, loan_id=loan.id)).scalars().all(),
         may=_may(loan), reject_form=reject_form or RejectForm(), repayment_form=repayment_form or RepaymentForm(),
         quote=servicing.quote(current_user, loan.id) if loan.status == "active" else None,
         business_date=cob.open_date(), labels=_labels()), status

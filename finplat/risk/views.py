@@ -1,18 +1,27 @@
 """Risk pages: `/risk/programs` lists the risk-sharing programs for every institution user and lets an admin
-set one up (the same schema and service as POST /risk-programs)."""
+set one up; `/risk/guarantees` lists a bank's or an agency's guarantees, where the agency accepts or rejects
+a request, and `/risk/guarantees/new?loan_id=` is the bank's request form. Each posts through the same
+schema and service as the API."""
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import DecimalField, StringField
+from sqlalchemy import select
+from wtforms import DecimalField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from finplat.auth.models import Institution
 from finplat.auth.permissions import require
 from finplat.auth.roles import INSTITUTION_ROLES
-from finplat.risk import program_service
+from finplat.errors import DomainError
+from finplat.extensions import db
+from finplat.loans import application_service
+from finplat.risk import guarantee_service, program_service
+from finplat.risk.guarantee_schemas import GuaranteeIn
+from finplat.risk.models import DEFAULT_FEE_RATE, RiskProgram
 from finplat.risk.program_schemas import ProgramIn
 from finplat.risk.sharing import PARTIES
-from finplat.web.forms import Form, Parsed, Places, submit
+from finplat.web.forms import Form, Parsed, Places, chinese, show_errors, submit
 from finplat.web.paging import page_of
 
 bp = Blueprint("risk", __name__, url_prefix="/risk")
@@ -63,3 +72,92 @@ def create_program():
         return _page(form, status)
     flash(f"已设立风险分担项目：{program.name}")
     return redirect(url_for("risk.programs"))
+
+
+# --- guarantees
+
+STATUS_LABELS = {"requested": "待担保机构审核", "active": "已生效", "rejected": "已拒绝", "released": "已解除",
+                 "called": "已代偿"}
+BANK = ("loan_officer", "bank_manager")
+
+
+class GuaranteeForm(Form):
+    loan_id = HiddenField()
+    agency_id = SelectField("融资担保机构", coerce=int, validators=[InputRequired("必填")])
+    program_id = SelectField("风险分担项目", coerce=int, validators=[InputRequired("必填")])
+    fee_rate = DecimalField("年担保费率", places=None, default=DEFAULT_FEE_RATE, render_kw={"inputmode": "decimal"},
+                            validators=[InputRequired("必填"), Parsed(), Places(8),
+                                        NumberRange(min=Decimal(0), max=Decimal("0.99999999"), message="须小于 1")],
+                            description="农业信贷担保一般为 0.008（0.8%/年），按在保余额逐日计提")
+
+
+class DecisionForm(Form):
+    reason = StringField("拒绝理由", validators=[DataRequired("必填"), Length(max=500, message="最多 500 个字")])
+
+
+def _choices(form):
+    form.agency_id.choices = [(i.id, i.name) for i in db.session.execute(
+        select(Institution).where(Institution.kind == "guarantee_agency").order_by(Institution.name)).scalars()]
+    form.program_id.choices = [(p.id, f"{p.name}（担保覆盖 {p.coverage:.0%}）") for p in db.session.execute(
+        select(RiskProgram).where(RiskProgram.guarantor_share > 0).order_by(RiskProgram.id)).scalars()]
+
+
+@bp.route("/guarantees/new", methods=["GET", "POST"])
+@require(*BANK)
+def new_guarantee():
+    loan_id = request.values.get("loan_id", type=int) or abort(404)
+    loan = application_service.get_loan(current_user, loan_id)
+    form = GuaranteeForm(loan_id=loan.id)
+    _choices(form)
+    done, status = submit(form, GuaranteeIn(), lambda data: guarantee_service.request_guarantee(current_user, data),
+                          extra={"loan_id": loan.id})
+    if done is None:
+        return render_template("risk/guarantee_new.html", form=form, loan=loan), status
+    flash(f"已向担保机构申请担保（第 {done.id} 号），待其审核")
+    return redirect(url_for("loans.loan", loan_id=loan.id))
+
+
+def _guarantees_page(reject_forms=None, status=200):
+    table = page_of(guarantee_service.guarantees(current_user))
+    names = dict(db.session.execute(select(Institution.id, Institution.name).where(
+        Institution.id.in_({g.agency_id for g in table.rows}))).all())
+    agency = db.session.get(Institution, current_user.institution_id) if current_user.role == "guarantor" else None
+    return render_template("risk/guarantees.html", table=table, names=names, labels=STATUS_LABELS,
+                           reject_forms=reject_forms or {}, decide=current_user.role == "guarantor",
+                           figures=guarantee_service.agency_figures(agency) if agency else None), status
+
+
+@bp.route("/guarantees")
+@require(*BANK, "guarantor")
+def guarantees():
+    return _guarantees_page()
+
+
+@bp.route("/guarantees/<int:guarantee_id>/accept", methods=["POST"])
+@require("guarantor")
+def accept_guarantee(guarantee_id):
+    return _decide(guarantee_id, Form(), lambda: guarantee_service.accept(current_user, guarantee_id), "已接受担保")
+
+
+@bp.route("/guarantees/<int:guarantee_id>/reject", methods=["POST"])
+@require("guarantor")
+def reject_guarantee(guarantee_id):
+    form = DecisionForm()
+    return _decide(guarantee_id, form, lambda: guarantee_service.reject(current_user, guarantee_id,
+                                                                         form.reason.data.strip()), "已拒绝担保")
+
+
+def _decide(guarantee_id, form, action, done):
+    if not form.validate_on_submit():
+        return _guarantees_page({guarantee_id: form} if isinstance(form, DecisionForm) else None, 422)
+    try:
+        action()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        show_errors(form, exc)
+        flash(f"未能办理：{chinese(exc.message)}")
+        return _guarantees_page(status=exc.status)
+    flash(f"{done}（第 {guarantee_id} 号）")
+    return redirect(url_for("risk.guarantees"))
+

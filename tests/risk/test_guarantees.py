@@ -96,3 +96,34 @@ def test_a_product_requiring_a_guarantee_is_disbursed_only_with_one(client, db, 
     client.post(f"{API}/guarantees/{asked['id']}/accept", headers=agency["header"])
     assert disburse("accepted").status_code == 200
     assert db.session.get(Loan, loan["id"]).status == "active"
+
+
+def test_the_pages_request_and_decide_a_guarantee(browser, db, people, active, agency, program, make_user):
+    from tests.conftest import csrf_token
+    from tests.web.pages import page
+    officer = browser(people["officer"][0])
+    shown = page(officer.get(f"/loans/{active['id']}"))
+    assert "申请融资担保" in shown.by_id["guarantees"].text
+    url = f"/risk/guarantees/new?loan_id={active['id']}"
+    token = csrf_token(officer.get(url).get_data(as_text=True))
+    form = {"agency_id": agency["institution"].id, "program_id": program["id"], "fee_rate": "1.2",
+            "csrf_token": token}
+    resp = officer.post(url, data=form)
+    assert resp.status_code == 422 and page(resp).error_of("fee_rate") == "须小于 1"
+    assert officer.post(url, data={**form, "fee_rate": "0.008"}).status_code == 302
+    asked = db.session.execute(select(Guarantee)).scalar_one()
+    assert "待担保机构审核" in page(officer.get(f"/loans/{active['id']}")).by_id["guarantees"].text
+
+    guarantor = browser(make_user("guarantor", institution=agency["institution"]))
+    listing = guarantor.get("/risk/guarantees")
+    assert f"guarantee-{asked.id}" in page(listing).by_id and "担保上限 10,000,000.00 元" in \
+        page(listing).by_id["agency-cap"].text
+    token = csrf_token(listing.get_data(as_text=True))
+    resp = guarantor.post(f"/risk/guarantees/{asked.id}/reject", data={"reason": "", "csrf_token": token})
+    assert resp.status_code == 422 and page(resp).error_of("reason") == "必填"
+    assert guarantor.post(f"/risk/guarantees/{asked.id}/accept", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(asked)
+    assert asked.status == "active"
+    assert "在保余额 96,000.00 元" in page(guarantor.get("/risk/guarantees")).by_id["agency-cap"].text
+    own = csrf_token(officer.get("/risk/guarantees").get_data(as_text=True))
+    assert officer.post(f"/risk/guarantees/{asked.id}/accept", data={"csrf_token": own}).status_code == 403
