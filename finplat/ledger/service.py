@@ -39,10 +39,30 @@ class Leg:
     loan_id: int | None = None
 
 
+# A risk compensation fund's own accounts, kept by its administrator: one set per fund, coded `fund<id>_<part>`.
+FUND_ACCOUNTS = {
+    "cash": ("asset", "基金专户存款"),
+    "capital": ("equity", "基金本金（财政拨款及其他注入）"),
+    "interest": ("income", "基金利息收入"),
+    "payouts": ("expense", "代偿支出"),
+    "recoveries": ("income", "代偿追偿收回"),
+}
+
+
+def fund_account(administrator_id: int, fund_id: int, part: str) -> LedgerAccount:
+    """The fund's account `part` (one of FUND_ACCOUNTS), under its administrator, opened on first use."""
+    kind, name = FUND_ACCOUNTS[part]
+    return _open(administrator_id, f"fund{fund_id}_{part}", kind, f"{name}（基金 {fund_id}）")
+
+
 def account(institution_id: int, code: str) -> LedgerAccount:
-    """The institution's account `code` (one of ACCOUNTS), opened on first use; concurrent first uses
-    open it once (INSERT ... ON CONFLICT DO NOTHING)."""
-    kind, name = ACCOUNTS[code]
+    """The institution's account `code` (one of ACCOUNTS), opened on first use."""
+    return _open(institution_id, code, *ACCOUNTS[code])
+
+
+def _open(institution_id: int, code: str, kind: str, name: str) -> LedgerAccount:
+    """The account, opened on first use; concurrent first uses open it once (INSERT ... ON CONFLICT DO
+    NOTHING)."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(LedgerAccount).values(institution_id=institution_id, code=code, kind=kind, name=name)
                        .on_conflict_do_nothing(index_elements=["institution_id", "code"]))

@@ -72,3 +72,41 @@ class Guarantee(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     program: Mapped[RiskProgram] = relationship()
+
+
+CONTRIBUTION_SOURCES = ("budget", "interest", "other")
+
+
+class Fund(db.Model):
+    """A risk compensation fund (风险补偿基金): it pays its program's fund share of the net loss on loans of
+    borrowers in its region under that program. Its money is on the ledger, in accounts of its administrator
+    (finplat.ledger.service.fund_account)."""
+    __tablename__ = "funds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    region_code: Mapped[str] = mapped_column(String(6))
+    program_id: Mapped[int] = mapped_column(ForeignKey("risk_programs.id"))
+    administrator_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    program: Mapped[RiskProgram] = relationship()
+
+
+class FundContribution(db.Model):
+    """Money put into a fund: a budget allocation, interest earned on its deposit (recorded, never accrued)
+    or another source; booked on the open business date, received on `received_on`."""
+    __tablename__ = "fund_contributions"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint(f"source IN ({', '.join(repr(s) for s in CONTRIBUTION_SOURCES)})", name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    source: Mapped[str] = mapped_column(String(16))
+    received_on: Mapped[date] = mapped_column(Date)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,4 +1,5 @@
-"""risk: risk-sharing programs (products' programs become a foreign key) and guarantees
+"""risk: risk-sharing programs (products' programs become a foreign key), guarantees, funds and their
+contributions
 
 Revision ID: 0012
 Revises: 0011
@@ -68,8 +69,46 @@ def upgrade():
         batch_op.create_index('uq_guarantees_live_loan', ['loan_id'], unique=True,
                               postgresql_where=sa.text(LIVE), sqlite_where=sa.text(LIVE))
 
+    op.create_table('funds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('region_code', sa.String(length=6), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('administrator_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['program_id'], ['risk_programs.id'], name=op.f('fk_funds_program_id_risk_programs')),
+    sa.ForeignKeyConstraint(['administrator_id'], ['institutions.id'],
+                            name=op.f('fk_funds_administrator_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_funds')),
+    sa.UniqueConstraint('name', name=op.f('uq_funds_name'))
+    )
+    with op.batch_alter_table('funds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_funds_administrator_id'), ['administrator_id'], unique=False)
+    op.create_table('fund_contributions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('fund_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('transaction_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_fund_contributions_amount')),
+    sa.CheckConstraint("source IN ('budget', 'interest', 'other')", name=op.f('ck_fund_contributions_source')),
+    sa.ForeignKeyConstraint(['fund_id'], ['funds.id'], name=op.f('fk_fund_contributions_fund_id_funds')),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transactions.id'],
+                            name=op.f('fk_fund_contributions_transaction_id_ledger_transactions')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_fund_contributions_recorded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fund_contributions')),
+    sa.UniqueConstraint('transaction_id', name=op.f('uq_fund_contributions_transaction_id'))
+    )
+    with op.batch_alter_table('fund_contributions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fund_contributions_fund_id'), ['fund_id'], unique=False)
+
 
 def downgrade():
+    op.drop_table('fund_contributions')
+    op.drop_table('funds')
     op.drop_table('guarantees')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_products_program_id_risk_programs'), type_='foreignkey')
