@@ -1,14 +1,16 @@
 """Risk pages: `/risk/programs` lists the risk-sharing programs for every institution user and lets an admin
 set one up; `/risk/guarantees` lists a bank's or an agency's guarantees, where the agency accepts or rejects
-a request, and `/risk/guarantees/new?loan_id=` is the bank's request form. Each posts through the same
-schema and service as the API."""
+a request, and `/risk/guarantees/new?loan_id=` is the bank's request form; `/risk/funds` is a fund manager's
+funds (and the form to set one up), `/risk/funds/<id>` a fund's figures, contributions and ledger. Each posts
+through the same schema and service as the API."""
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import DecimalField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from finplat.auth.models import Institution
 from finplat.auth.permissions import require
@@ -16,7 +18,8 @@ from finplat.auth.roles import INSTITUTION_ROLES
 from finplat.errors import DomainError
 from finplat.extensions import db
 from finplat.loans import application_service
-from finplat.risk import guarantee_service, program_service
+from finplat.risk import fund_service, guarantee_service, program_service
+from finplat.risk.fund_schemas import ContributionIn, FundIn
 from finplat.risk.guarantee_schemas import GuaranteeIn
 from finplat.risk.models import DEFAULT_FEE_RATE, RiskProgram
 from finplat.risk.program_schemas import ProgramIn
@@ -96,9 +99,9 @@ class DecisionForm(Form):
 
 
 def _choices(form):
-    form.agency_id.choices = [(i.id, i.name) for i in db.session.execute(
+    form.agency_id.choices = [SelectChoice(i.id, i.name) for i in db.session.execute(
         select(Institution).where(Institution.kind == "guarantee_agency").order_by(Institution.name)).scalars()]
-    form.program_id.choices = [(p.id, f"{p.name}（担保覆盖 {p.coverage:.0%}）") for p in db.session.execute(
+    form.program_id.choices = [SelectChoice(p.id, f"{p.name}（担保覆盖 {p.coverage:.0%}）") for p in db.session.execute(
         select(RiskProgram).where(RiskProgram.guarantor_share > 0).order_by(RiskProgram.id)).scalars()]
 
 
@@ -161,3 +164,68 @@ def _decide(guarantee_id, form, action, done):
     flash(f"{done}（第 {guarantee_id} 号）")
     return redirect(url_for("risk.guarantees"))
 
+
+
+# --- funds
+
+SOURCE_LABELS = {"budget": "财政预算拨款", "interest": "存款利息", "other": "其他"}
+KIND_LABELS = {"fund_contribution": "注资", "fund_payout": "代偿支出", "fund_recovery": "追偿收回"}
+
+
+class FundForm(Form):
+    name = StringField("基金名称", validators=[DataRequired("必填"), Length(max=200, message="最多 200 个字")])
+    region_code = StringField("覆盖区域代码", validators=[DataRequired("必填"), Regexp(r"\A\s*\d{6}\s*\Z",
+                                                                                     message="六位行政区划代码")],
+                              description="如 370100（济南市，含其下各区县）", render_kw={"inputmode": "numeric"})
+    program_id = SelectField("风险分担项目", coerce=int, validators=[InputRequired("必填")])
+
+
+class ContributionForm(Form):
+    amount = DecimalField("金额（元）", places=None, render_kw={"inputmode": "decimal"}, validators=[
+        InputRequired("必填"), Parsed(), Places(2), NumberRange(min=Decimal("0.01"), message="须大于 0")])
+    source = SelectField("来源", choices=[SelectChoice(k, v) for k, v in SOURCE_LABELS.items()])
+    received_on = DateField("到账日期", validators=[InputRequired("必填")])
+
+
+def _fund_form() -> FundForm:
+    form = FundForm()
+    form.program_id.choices = [SelectChoice(p.id, f"{p.name}（基金分担 {p.fund_share:.0%}）") for p in db.session.execute(
+        select(RiskProgram).where(RiskProgram.fund_share > 0).order_by(RiskProgram.id)).scalars()]
+    return form
+
+
+def _funds_page(form, status=200):
+    table = page_of(fund_service.funds(current_user))
+    return render_template("risk/funds.html", table=table, form=form,
+                           figures={f.id: fund_service.figures(f) for f in table.rows}), status
+
+
+@bp.route("/funds", methods=["GET", "POST"])
+@require("fund_manager")
+def funds():
+    form = _fund_form()
+    fund, status = submit(form, FundIn(), lambda data: fund_service.create_fund(current_user, data))
+    if fund is None:
+        return _funds_page(form, status)
+    flash(f"已设立风险补偿基金：{fund.name}")
+    return redirect(url_for("risk.fund", fund_id=fund.id))
+
+
+def _fund_page(fund_id, form=None, status=200):
+    fund = fund_service.get_fund(current_user, fund_id)
+    rows = db.session.execute(fund_service.ledger_of(fund)).all()
+    return render_template("risk/fund.html", fund=fund, figures=fund_service.figures(fund), rows=rows,
+                           form=form or ContributionForm(), kinds=KIND_LABELS), status
+
+
+@bp.route("/funds/<int:fund_id>", methods=["GET", "POST"])
+@require("fund_manager")
+def fund(fund_id):
+    form = ContributionForm()
+    if not form.is_submitted():
+        return _fund_page(fund_id, form)
+    done, status = submit(form, ContributionIn(), lambda data: fund_service.contribute(current_user, fund_id, data))
+    if done is None:
+        return _fund_page(fund_id, form, status)
+    flash(f"已入账注资 {done.amount:,.2f} 元")
+    return redirect(url_for("risk.fund", fund_id=fund_id))

@@ -65,3 +65,25 @@ def test_covered_balance_and_leverage(client, db, people, active, agency, progra
     # 120,000.00 x the fund's 0.10 share = 12,000.00; leverage 12,000.00 / 100,000.00 = 0.12
     assert (got["covered_balance"], got["leverage"], got["top_up_alert"]) == ("12000.00", "0.1200", False)
     assert client.get(zibo, headers=manager).get_json()["covered_balance"] == "0.00"  # another region
+
+
+def test_the_fund_pages(browser, db, program, make_institution, make_user):
+    from tests.conftest import csrf_token
+    from tests.web.pages import page
+    manager = browser(make_user("fund_manager", institution=make_institution("fund_administrator")))
+    token = csrf_token(manager.get("/risk/funds").get_data(as_text=True))
+    form = {"name": "济南基金", "region_code": "3701", "program_id": program["id"], "csrf_token": token}
+    resp = manager.post("/risk/funds", data=form)
+    assert resp.status_code == 422 and page(resp).error_of("region_code") == "六位行政区划代码"
+    resp = manager.post("/risk/funds", data={**form, "region_code": "370100"})
+    assert resp.status_code == 302
+    url = resp.headers["Location"]
+    resp = manager.post(url, data={"amount": "500000.00", "source": "budget", "received_on": "2026-11-30",
+                                   "csrf_token": token})
+    assert resp.status_code == 422 and "不能晚于当前营业日 2026-11-23" in page(resp).error_of("received_on")
+    resp = manager.post(url, data={"amount": "500000.00", "source": "budget", "received_on": "2026-11-23",
+                                   "csrf_token": token})
+    assert resp.status_code == 302
+    shown = page(manager.get(url))
+    assert shown.by_id["fund-balance"].text.strip() == "500,000.00 元"
+    assert "注资" in shown.by_id["fund-ledger"].text and "500,000.00" in shown.by_id["fund-ledger"].text
