@@ -71,6 +71,7 @@ def _register_models():
     import finplat.loans.scopes  # noqa: F401
     import finplat.registry.models  # noqa: F401
     import finplat.registry.scopes  # noqa: F401
+    import finplat.risk.claim_service  # noqa: F401  (the claims' scoping rule)
     import finplat.risk.cob_steps  # noqa: F401  (guarantee fees)
     import finplat.risk.fund_service  # noqa: F401  (the funds' scoping rule)
     import finplat.risk.guarantee_service  # noqa: F401  (the guarantees' scoping rule)
@@ -96,7 +97,7 @@ def _register_blueprints(app):
     from finplat.loans import views as loan_views
     from finplat.registry import party_api, right_api, share_api
     from finplat.registry import views as registry_views
-    from finplat.risk import fund_api, guarantee_api, program_api
+    from finplat.risk import claim_api, fund_api, guarantee_api, program_api
     from finplat.risk import views as risk_views
     from finplat.valuation import api as valuation_api
     from finplat.valuation import reference_api, reference_views
@@ -107,7 +108,8 @@ def _register_blueprints(app):
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blp in (auth_api.blp, admin_api.blp, party_api.blp, right_api.blp, share_api.blp, valuation_api.blp,
                 reference_api.blp, contract_api.blp, product_api.blp, schedule_api.blp,
-                loan_api.blp, program_api.blp, guarantee_api.blp, fund_api.blp):
+                loan_api.blp, program_api.blp, guarantee_api.blp, fund_api.blp,
+                claim_api.blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)  # the API authenticates with bearer tokens only, never the session cookie
     app.register_blueprint(web_views.bp)

@@ -23,14 +23,13 @@ from finplat.risk import guarantee_service as guarantees
 from finplat.loans.models import CLASSIFICATIONS
 from finplat.loans.page_forms import ActionForm, ApplicationForm, RejectForm, RepaymentForm
 from finplat.registry.models import Party, Right, Shareholding
-from finplat.web.forms import LOAN_LABELS, UNDERWRITING_LABELS, chinese, show_errors, submit
+from finplat.web.forms import CLASS_LABELS, LOAN_LABELS, UNDERWRITING_LABELS, chinese, show_errors, submit
 from finplat.web.paging import page_of
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 BANK = ("loan_officer", "bank_manager")
 STATUS_LABELS = {"draft": "草稿", "submitted": "待审批", "approved": "已批准", "rejected": "已拒绝",
                  "contracted": "已签约", "active": "已放款", "paid_off": "已结清", "written_off": "已核销"}
-CLASS_LABELS = {"normal": "正常", "special_mention": "关注", "substandard": "次级", "doubtful": "可疑", "loss": "损失"}
 assert set(CLASS_LABELS) == set(CLASSIFICATIONS)
 TRANSACTION_LABELS = {"disbursement": "放款", "repayment": "还款", "reversal": "冲正", "recovery": "回收",
                       "write_off": "核销"}

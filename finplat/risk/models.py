@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finplat.columns import Amount, Rate, UTCDateTime, utcnow
@@ -15,7 +15,7 @@ class RiskProgram(db.Model):
     __tablename__ = "risk_programs"
     __table_args__ = (
         CheckConstraint(" AND ".join(f"{p}_share >= 0 AND {p}_share <= 1" for p in PARTIES), name="share_range"),
-        # the sum is 1; within a hair, since SQLite adds NUMERIC as binary floats
+        # the sum is 1; within a hair, since SQLite adds NUMERIC as binary floats (so within half a fen below)
         CheckConstraint(f"ABS({' + '.join(f'{p}_share' for p in PARTIES)} - 1) < 0.000000005", name="share_sum"),
     )
 
@@ -109,4 +109,41 @@ class FundContribution(db.Model):
     received_on: Mapped[date] = mapped_column(Date)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+CLAIM_STATUSES = ("filed", "approved", "rejected", "paid")
+OPEN_CLAIM = "status IN ('filed', 'approved', 'paid')"
+
+
+class Claim(db.Model):
+    """A bank's claim on a fund for a loan classed substandard or worse (an advance, 先行代偿): the net loss at
+    filing (principal outstanding + interest due - recoveries so far; penalty excluded) and each party's
+    share of it by the program (finplat.risk.sharing). The fund manager approves or rejects it; payment
+    posts the fund's share to the fund's ledger. A loan has at most one claim filed, approved or paid."""
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in CLAIM_STATUSES)})", name="status"),
+        CheckConstraint("ABS(net_loss - principal - interest + recoveries) < 0.005 AND net_loss >= 0", name="net_loss"),
+        Index("uq_claims_open_loan", "loan_id", unique=True, postgresql_where=text(OPEN_CLAIM),
+              sqlite_where=text(OPEN_CLAIM)),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("risk_programs.id"))
+    status: Mapped[str] = mapped_column(String(16), default="filed")
+    principal: Mapped[Decimal] = mapped_column(Amount)
+    interest: Mapped[Decimal] = mapped_column(Amount)
+    recoveries: Mapped[Decimal] = mapped_column(Amount)
+    net_loss: Mapped[Decimal] = mapped_column(Amount)
+    split: Mapped[dict] = mapped_column(JSON)  # party -> amount (a string with two places), summing to net_loss
+    filed_on: Mapped[date] = mapped_column(Date)  # the business date
+    filed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    payout_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -94,6 +94,7 @@ VALUATION_LABELS = {
 
 
 # Loan words: collateral kinds, repayment methods, LPR tenors (finplat.loans).
+CLASS_LABELS = {"normal": "正常", "special_mention": "关注", "substandard": "次级", "doubtful": "可疑", "loss": "损失"}
 LOAN_LABELS = {
     "land_management": "土地经营权", "house": "农民住房财产权", "construction_land": "集体经营性建设用地使用权",
     "forest": "林权", "water_facility": "小型水利设施产权", "collective_shares": "集体资产股权",
@@ -406,6 +407,16 @@ _MESSAGES = [
     (r"no such risk-sharing program", "没有这个风险分担项目"),
     (r"no such guarantee agency", "没有这个融资担保机构"),
     (r"a fund manager sets up a fund", "须由风险补偿基金管理人设立"),
+    (r"loan (\d+) is (\w+): a claim is for a loan classed substandard or worse",
+     lambda m: f"贷款 {m[1]} 当前分类为“{CLASS_LABELS.get(m[2], m[2])}”，次级及以下方可申请代偿"),
+    (r"no such fund", "没有这个风险补偿基金"),
+    (r"(?:fund_id: )?the fund does not cover loan (\d+) \(its region or program\)",
+     lambda m: f"该基金不覆盖贷款 {m[1]}（区域或风险分担项目不符）"),
+    (r"loan (\d+) has claim (\d+) already", lambda m: f"贷款 {m[1]} 已有代偿申请（第 {m[2]} 号）"),
+    (r"a manager of the fund decides its claims", "须由该基金的管理人办理"),
+    (r"claim (\d+) is (\w+)", lambda m: f"第 {m[1]} 号代偿申请当前状态为“{m[2]}”，不能办理"),
+    (r"the fund's balance (\S+) does not cover its share (\S+)",
+     lambda m: f"基金余额 {m[1]} 元不足以支付其分担的 {m[2]} 元"),
     (r"the program gives a fund no share of a loss", "该风险分担项目中风险补偿基金不分担损失"),
     (r"(?:name: )?a fund named (.+) exists", lambda m: f"已有名为“{m[1]}”的风险补偿基金"),
     (r"(?:received_on: )?is after the open business date, (\S+)", lambda m: f"不能晚于当前营业日 {m[1]}"),

@@ -1,5 +1,5 @@
 """risk: risk-sharing programs (products' programs become a foreign key), guarantees, funds and their
-contributions
+contributions, claims
 
 Revision ID: 0012
 Revises: 0011
@@ -16,6 +16,7 @@ depends_on = None
 
 PARTIES = ('guarantor', 'reguarantor', 'bank', 'fund')
 LIVE = "status IN ('requested', 'active')"
+OPEN_CLAIM = "status IN ('filed', 'approved', 'paid')"
 
 
 def upgrade():
@@ -105,8 +106,44 @@ def upgrade():
     with op.batch_alter_table('fund_contributions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fund_contributions_fund_id'), ['fund_id'], unique=False)
 
+    op.create_table('claims',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('loan_id', sa.Integer(), nullable=False),
+    sa.Column('fund_id', sa.Integer(), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    *[sa.Column(name, sa.Numeric(precision=18, scale=2), nullable=False)
+      for name in ('principal', 'interest', 'recoveries', 'net_loss')],
+    sa.Column('split', sa.JSON(), nullable=False),
+    sa.Column('filed_on', sa.Date(), nullable=False),
+    sa.Column('filed_by', sa.Integer(), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.String(length=500), nullable=True),
+    sa.Column('paid_on', sa.Date(), nullable=True),
+    sa.Column('payout_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('filed', 'approved', 'rejected', 'paid')", name=op.f('ck_claims_status')),
+    sa.CheckConstraint('ABS(net_loss - principal - interest + recoveries) < 0.005 AND net_loss >= 0',
+                       name=op.f('ck_claims_net_loss')),
+    sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_claims_loan_id_loans')),
+    sa.ForeignKeyConstraint(['fund_id'], ['funds.id'], name=op.f('fk_claims_fund_id_funds')),
+    sa.ForeignKeyConstraint(['program_id'], ['risk_programs.id'], name=op.f('fk_claims_program_id_risk_programs')),
+    sa.ForeignKeyConstraint(['filed_by'], ['users.id'], name=op.f('fk_claims_filed_by_users')),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_claims_decided_by_users')),
+    sa.ForeignKeyConstraint(['payout_transaction_id'], ['ledger_transactions.id'],
+                            name=op.f('fk_claims_payout_transaction_id_ledger_transactions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claims'))
+    )
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_claims_loan_id'), ['loan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_claims_fund_id'), ['fund_id'], unique=False)
+        batch_op.create_index('uq_claims_open_loan', ['loan_id'], unique=True,
+                              postgresql_where=sa.text(OPEN_CLAIM), sqlite_where=sa.text(OPEN_CLAIM))
+
 
 def downgrade():
+    op.drop_table('claims')
     op.drop_table('fund_contributions')
     op.drop_table('funds')
     op.drop_table('guarantees')
