@@ -54,6 +54,9 @@ def from_environment():
         "TRUST_ROOTS": _paths("FINPLAT_TRUST_ROOTS"),
         # The largest PDF that POST /contracts/verify and the verification page accept.
         "MAX_VERIFY_BYTES": _int("FINPLAT_MAX_VERIFY_BYTES", 10 * 1024 * 1024),
+        # Risk: the probability of default by class for expected loss, as JSON ({"normal": "0.01", ...});
+        # none: finplat.risk.loss_model.DEFAULT_PD.
+        "PD_TABLE": os.environ.get("FINPLAT_PD_TABLE"),
         "SESSION_COOKIE_SECURE": _bool("FINPLAT_SECURE_COOKIES"),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("FINPLAT_SESSION_MINUTES", 12 * 60)),
         # How many proxies (load balancers) stand in front: their X-Forwarded-For gives the client's
