@@ -55,6 +55,13 @@ def fund_account(administrator_id: int, fund_id: int, part: str) -> LedgerAccoun
     return _open(administrator_id, f"fund{fund_id}_{part}", kind, f"{name}（基金 {fund_id}）")
 
 
+def find_fund_account(administrator_id: int, fund_id: int, part: str) -> LedgerAccount | None:
+    """The fund's account `part` if it has been opened (for reads, which open nothing)."""
+    return db.session.execute(select(LedgerAccount).where(LedgerAccount.institution_id == administrator_id,
+                                                          LedgerAccount.code == f"fund{fund_id}_{part}")
+                              ).scalar_one_or_none()
+
+
 def account(institution_id: int, code: str) -> LedgerAccount:
     """The institution's account `code` (one of ACCOUNTS), opened on first use."""
     return _open(institution_id, code, *ACCOUNTS[code])

@@ -1,11 +1,11 @@
 """Who sees a loan (API.md "Who sees what"): its bank's officers and managers, its borrower (a farmer of
-the household), a guarantee agency asked to guarantee it, and admins; the fund manager joins with the funds.
-Anyone else gets 404."""
+the household), a guarantee agency asked to guarantee it, the fund managers of a fund it claims on, and
+admins. Anyone else gets 404."""
 from sqlalchemy import exists
 
 from finplat.auth.permissions import scope_rule
 from finplat.loans.models import Loan
-from finplat.risk.models import Guarantee
+from finplat.risk.models import Claim, Fund, Guarantee
 
 
 @scope_rule(Loan)
@@ -16,4 +16,7 @@ def loans(stmt, actor):
         return stmt.where(Loan.bank_id == actor.institution_id)
     if actor.role == "guarantor":
         return stmt.where(exists().where(Guarantee.loan_id == Loan.id, Guarantee.agency_id == actor.institution_id))
+    if actor.role == "fund_manager":
+        return stmt.where(exists().where(Claim.loan_id == Loan.id, Claim.fund_id == Fund.id,
+                                         Fund.administrator_id == actor.institution_id))
     return stmt.where(False)

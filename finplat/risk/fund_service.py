@@ -14,7 +14,7 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 from finplat import audit, cob
 from finplat.auth.models import Institution
 from finplat.auth.permissions import get_visible, scope_rule, visible
-from finplat.errors import Conflict, Forbidden, field_error
+from finplat.errors import Forbidden, field_error
 from finplat.extensions import db
 from finplat.ledger import service as ledger
 from finplat.ledger.models import LedgerPosting, LedgerTransaction
@@ -52,8 +52,6 @@ def create_fund(actor, data: dict) -> Fund:
         raise field_error("program_id", "no such risk-sharing program")
     if program.fund_share <= 0:
         raise field_error("program_id", "the program gives a fund no share of a loss")
-    if db.session.execute(select(Fund.id).where(Fund.name == data["name"])).first():
-        raise field_error("name", f"a fund named {data['name']} exists", Conflict, code="name_taken")
     fund = Fund(name=data["name"], region_code=data["region_code"], program_id=program.id,
                 administrator_id=actor.institution_id)
     db.session.add(fund)
@@ -95,7 +93,8 @@ def contribute(actor, fund_id: int, data: dict) -> FundContribution:
 
 
 def balance(fund: Fund) -> Decimal:
-    return ledger.balance(ledger.fund_account(fund.administrator_id, fund.id, "cash").id)
+    cash = ledger.find_fund_account(fund.administrator_id, fund.id, "cash")  # a read opens no account
+    return ledger.balance(cash.id) if cash else Decimal("0.00")
 
 
 def covered_loans(fund: Fund):
@@ -123,16 +122,15 @@ def figures(fund: Fund) -> dict:
     return {"id": fund.id, "name": fund.name, "region_code": fund.region_code, "program_id": fund.program_id,
             "administrator": administrator.name, "fund_share": fund.program.fund_share, "balance": money,
             "covered_balance": covered, "leverage": leverage, "leverage_cap": LEVERAGE_CAP,
-            # leverage past 8 x, or coverage with no money at all
-            "top_up_alert": covered > 0 if leverage is None else leverage > TOP_UP_AT}
+            "top_up_alert": covered > TOP_UP_AT * money}  # compared exactly, not on the rounded leverage
 
 
 def ledger_of(fund: Fund):
     """A SELECT of the fund's cash movements, oldest first, with the balance after each."""
-    cash = ledger.fund_account(fund.administrator_id, fund.id, "cash")
+    cash = ledger.find_fund_account(fund.administrator_id, fund.id, "cash")
     after = func.sum(LedgerPosting.amount).over(order_by=LedgerPosting.id)
     return (select(LedgerTransaction.id, LedgerTransaction.kind, LedgerPosting.amount,
                    LedgerTransaction.business_date.label("booked_on"), LedgerTransaction.memo,
                    after.label("balance"))
             .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
-            .where(LedgerPosting.account_id == cash.id).order_by(LedgerPosting.id))
+            .where(LedgerPosting.account_id == (cash.id if cash else None)).order_by(LedgerPosting.id))

@@ -1,4 +1,6 @@
 """Guarantees at the API edge (API.md "Risk": POST /guarantees, POST /guarantees/{id}/accept)."""
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from finplat.api_base import ApiSchema, Id, Money, Name, PageArgs, RateField
@@ -9,7 +11,8 @@ class GuaranteeIn(ApiSchema):
     loan_id = Id(required=True)
     agency_id = Id(required=True, metadata={"description": "a guarantee agency"})
     program_id = Id(required=True, metadata={"description": "the risk-sharing program"})
-    fee_rate = RateField(load_default=DEFAULT_FEE_RATE, metadata={"description": "a year; default 0.008"})
+    fee_rate = RateField(max_value=Decimal("0.99999999"), load_default=DEFAULT_FEE_RATE,
+                         metadata={"description": "a year, below 1; default 0.008"})
 
 
 class GuaranteeDecisionIn(ApiSchema):

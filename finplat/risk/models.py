@@ -20,7 +20,7 @@ class RiskProgram(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))  # need not be unique (API.md)
     guarantor_share: Mapped[Decimal] = mapped_column(Rate)
     reguarantor_share: Mapped[Decimal] = mapped_column(Rate)
     bank_share: Mapped[Decimal] = mapped_column(Rate)
@@ -84,7 +84,7 @@ class Fund(db.Model):
     __tablename__ = "funds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))  # need not be unique (API.md)
     region_code: Mapped[str] = mapped_column(String(6))
     program_id: Mapped[int] = mapped_column(ForeignKey("risk_programs.id"))
     administrator_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)

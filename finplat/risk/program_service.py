@@ -1,36 +1,25 @@
 """Risk-sharing programs (DESIGN.md §3.5): written by an admin, read by every institution."""
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from finplat import audit
 from finplat.api_base import MAX_ID
-from finplat.errors import Conflict, NotFound, field_error
+from finplat.errors import NotFound, field_error
 from finplat.extensions import db
 from finplat.risk import sharing
 from finplat.risk.models import RiskProgram
 
 
-def _taken(name):
-    return field_error("name", f"a program named {name} exists", Conflict, code="name_taken")
-
-
 def create_program(actor, data: dict) -> RiskProgram:
-    """A program from ProgramIn's data: shares from 0 to 1 summing to 1 (422 on `shares`), a name not in use
-    (409); audited and committed."""
+    """A program from ProgramIn's data: shares from 0 to 1 summing to 1 (422 on `shares`); audited and
+    committed. Names need not be unique (API.md)."""
     shares = data["shares"]
     error = sharing.shares_error(shares)
     if error:
         raise field_error("shares", error)
     name = data["name"]
-    if db.session.execute(select(RiskProgram.id).where(RiskProgram.name == name)).first():
-        raise _taken(name)
     program = RiskProgram(name=name, **{f"{party}_share": shares[party] for party in sharing.PARTIES})
     db.session.add(program)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same name, by a concurrent request
-        db.session.rollback()
-        raise _taken(name) from None
+    db.session.flush()
     audit.record(actor, "risk_program.create", "risk_program", program.id,
                  after={"name": name, **{party: str(shares[party]) for party in sharing.PARTIES}})
     db.session.commit()

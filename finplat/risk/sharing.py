@@ -37,7 +37,11 @@ def split(amount: Decimal, shares: dict) -> dict:
     if amount < 0 or amount != amount.quantize(FEN):
         raise ValueError(f"{amount} is not an amount of whole fen at least 0")
     last = residue_party(shares)
-    parts = {party: (amount * shares[party]).quantize(FEN, rounding=ROUND_HALF_UP)
-             for party in PARTIES if party != last}
+    exact = {party: amount * shares[party] for party in PARTIES}
+    parts = {party: exact[party].quantize(FEN, rounding=ROUND_HALF_UP) for party in PARTIES if party != last}
     parts[last] = amount - sum(parts.values())
+    while parts[last] < 0:  # a tiny residue share outrun by the others' rounding up: take back their extra fen
+        party = max(parts.keys() - {last}, key=lambda p: (parts[p] - exact[p], -PARTIES.index(p)))
+        parts[party] -= FEN
+        parts[last] += FEN
     return {party: parts[party] for party in PARTIES}

@@ -52,6 +52,7 @@ def test_a_claim_is_split_approved_and_paid(client, db, people, covered):
     assert _file(client, people, loan_id, fund_id).status_code == 409  # one open claim a loan
     assert _file(client, people, loan_id, fund_id, who="stranger").status_code == 404
     url, manager = f"{API}/claims/{claim['id']}", covered["manager"]
+    assert client.get(f"{API}/loans/{loan_id}", headers=manager).status_code == 200  # a loan it is claimed for
     assert client.post(f"{url}/pay", headers=manager).status_code == 409  # not approved yet
     assert client.post(f"{url}/approve", headers=people["manager"][1]).status_code == 403
     assert client.post(f"{url}/approve", headers=manager).get_json()["status"] == "approved"

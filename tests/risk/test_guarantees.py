@@ -31,6 +31,8 @@ def test_the_bank_requests_and_the_agency_accepts(client, db, people, active, ag
     asked = resp.get_json()
     assert (asked["status"], asked["coverage"], asked["fee_rate"]) == ("requested", "0.80000000", "0.00800000")
     assert _request(client, people, active["id"], agency, program).status_code == 409  # one live at a time
+    resp = _request(client, people, active["id"], agency, program, fee_rate="1")
+    assert resp.status_code == 422 and "fee_rate" in resp.get_json()["error"]["fields"]
     assert _request(client, people, active["id"], agency, program, who="stranger").status_code == 404
 
     other = auth_header(make_user("guarantor", institution=make_institution(

@@ -41,3 +41,17 @@ def test_bad_shares_and_amounts():
         sharing.split(D("-1.00"), FOUR_THREE_TWO_ONE)
     with pytest.raises(ValueError):
         sharing.split(D("1.005"), FOUR_THREE_TWO_ONE)
+
+
+def test_no_party_is_ever_given_less_than_nothing():
+    # 0.02 at 1 / 33 / 33 / 33 %: each 0.0066 rounds up to 0.01, which would leave the guarantor -0.01; the
+    # party that rounded up first gives its extra fen back
+    tiny = {"guarantor": D("0.01"), "reguarantor": D("0.33"), "bank": D("0.33"), "fund": D("0.33")}
+    assert sharing.split(D("0.02"), tiny) == {"guarantor": D("0.00"), "reguarantor": D("0.00"), "bank": D("0.01"),
+                                             "fund": D("0.01")}
+    halves = {"guarantor": D("0"), "reguarantor": D("0.5"), "bank": D("0"), "fund": D("0.5")}
+    got = sharing.split(D("0.01"), halves)  # 0.005 and 0.005 both round up: one of them gives it back
+    assert got == {"guarantor": D("0.00"), "reguarantor": D("0.00"), "bank": D("0.00"), "fund": D("0.01")}
+    assert all(sum(sharing.split(D(f"{fen}E-2"), s).values()) == D(f"{fen}E-2") and
+               min(sharing.split(D(f"{fen}E-2"), s).values()) >= 0
+               for fen in range(0, 500) for s in (tiny, halves, FOUR_THREE_TWO_ONE, FUND_ONLY))

@@ -29,10 +29,10 @@ def upgrade():
                        name=op.f('ck_risk_programs_share_range')),
     sa.CheckConstraint(f"ABS({' + '.join(f'{p}_share' for p in PARTIES)} - 1) < 0.000000005",
                        name=op.f('ck_risk_programs_share_sum')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_programs')),
-    sa.UniqueConstraint('name', name=op.f('uq_risk_programs_name'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_programs'))
     )
-    op.execute("UPDATE products SET program_id = NULL")  # no program existed to point at
+    # no program existed for a product to point at: an id typed in before is dropped, not left dangling
+    op.execute("UPDATE products SET program_id = NULL WHERE program_id IS NOT NULL")
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_products_program_id_risk_programs'), 'risk_programs',
                                     ['program_id'], ['id'])
@@ -80,8 +80,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['program_id'], ['risk_programs.id'], name=op.f('fk_funds_program_id_risk_programs')),
     sa.ForeignKeyConstraint(['administrator_id'], ['institutions.id'],
                             name=op.f('fk_funds_administrator_id_institutions')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_funds')),
-    sa.UniqueConstraint('name', name=op.f('uq_funds_name'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_funds'))
     )
     with op.batch_alter_table('funds', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_funds_administrator_id'), ['administrator_id'], unique=False)
