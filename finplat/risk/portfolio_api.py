@@ -1,9 +1,11 @@
 """Portfolio risk routes (API.md "Risk"): `GET /risk/portfolio?agency_id=&group_by=` and `GET
-/risk/stress?haircut=`, for the agency's guarantors (their own agency) and admins."""
+/risk/stress?haircut=`, for the agency's guarantors (their own agency) and admins; `GET /risk/alerts` for
+guarantors, bank managers and fund managers, each over what they may see."""
 from marshmallow import Schema, fields, validate
 
 from finplat.api_base import ApiSchema, Blueprint, Id, Money, RateField
 from finplat.auth.permissions import current_actor, require
+from finplat.risk import alert_service
 from finplat.risk import portfolio_service as service
 
 blp = Blueprint("portfolio_api", __name__, description="Risk: portfolio queries for guarantee agencies")
@@ -70,3 +72,33 @@ def stress(haircut, agency_id=None):
     """What the agency, the re-guarantor, the bank and the fund would pay if every non-performing loan it
     guarantees defaulted with collateral values cut by `haircut`."""
     return service.stress(current_actor(), agency_id, haircut)
+
+
+class AlertSchema(Schema):
+    kind = fields.String(metadata={"description": "ltv_breach, right_expiring, fund_top_up, guarantee_cap_near"})
+    loan_id = fields.Integer()
+    right_id = fields.Integer()
+    fund_id = fields.Integer()
+    agency_id = fields.Integer()
+    ltv = RateField(allow_none=True)
+    cap = fields.Decimal(as_string=True, allow_none=True)
+    business_date = fields.Date()
+    term_end = fields.Date()
+    maturity_date = fields.Date()
+    balance = Money()
+    covered_balance = Money()
+    leverage = fields.Decimal(places=4, as_string=True, allow_none=True)
+    guaranteed_balance = Money()
+
+
+class AlertsSchema(Schema):
+    items = fields.List(fields.Nested(AlertSchema))
+
+
+@blp.route("/risk/alerts", methods=["GET"])
+@require("guarantor", "bank_manager", "fund_manager")
+@blp.response(200, AlertsSchema)
+def alerts():
+    """LTV breaches, rights expiring before maturity, funds past 8 x leverage, an agency near its cap: over
+    what the caller may see."""
+    return {"items": alert_service.alerts(current_actor())}

@@ -411,6 +411,7 @@ _MESSAGES = [
     (r"no such fund", "没有这个风险补偿基金"),
     (r"a guarantee agency's portfolio is for its guarantors", "担保组合仅供该担保机构人员查询"),
     (r"(?:agency_id: )?name the agency", "请指定担保机构"),
+    (r"alerts are for guarantors, bank managers and fund managers", "风险预警仅供担保机构、银行审批人和基金管理人查询"),
     (r"no guarantee agency (\d+)", lambda m: f"没有第 {m[1]} 号融资担保机构"),
     (r"(?:fund_id: )?the fund does not cover loan (\d+) \(its region or program\)",
      lambda m: f"该基金不覆盖贷款 {m[1]}（区域或风险分担项目不符）"),
