@@ -34,6 +34,7 @@ from finplat.loans.models import Loan, LoanClassification, LoanInstalment
 from finplat.money import FEN, to_fen
 from finplat.registry import lien_service
 from finplat.registry.models import Lien, Party, Right, Shareholding
+from finplat.risk import fund_service
 from finplat.risk.models import Guarantee
 from finplat.valuation import service as valuations
 
@@ -192,9 +193,12 @@ def _ready(loan: Loan, day):
     """Refuse (409) what a careful bank would not pay out against: the product's guarantee missing, the
     loan's liens gone, or underwriting failing on the disbursement date with the loan's own liens set aside
     (a later date moves maturity towards the rights' term ends and past insurance; a valuation may expire)."""
-    if loan.product.guarantee_required and db.session.execute(select(Guarantee.id).where(
-            Guarantee.loan_id == loan.id, Guarantee.status == "active")).first() is None:
+    guaranteed = db.session.execute(select(Guarantee.id).where(Guarantee.loan_id == loan.id,
+                                                               Guarantee.status == "active")).first()
+    if loan.product.guarantee_required and guaranteed is None:
         raise Conflict("the product requires an active guarantee of the loan", code="guarantee_missing")
+    if guaranteed is None and loan.product.program_id:  # disbursing brings it under its product's program
+        fund_service.check_new_coverage(loan, loan.product.program_id, loan.amount)
     live = db.session.execute(select(func.count()).select_from(Lien).where(
         Lien.secures_type == SECURES_TYPE, Lien.secures_id == str(loan.id), Lien.status == "live")).scalar_one()
     if live != len(loan.collateral):

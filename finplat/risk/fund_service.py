@@ -14,7 +14,7 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 from finplat import audit, cob
 from finplat.auth.models import Institution
 from finplat.auth.permissions import get_visible, scope_rule, visible
-from finplat.errors import Forbidden, field_error
+from finplat.errors import Conflict, Forbidden, field_error
 from finplat.extensions import db
 from finplat.ledger import service as ledger
 from finplat.ledger.models import LedgerPosting, LedgerTransaction
@@ -112,6 +112,24 @@ def covered_balance(fund: Fund) -> Decimal:
     share = fund.program.fund_share
     return sum(((principal * share).quantize(FEN, rounding=ROUND_HALF_UP)
                 for _, principal in db.session.execute(covered_loans(fund))), Decimal("0.00"))
+
+
+def check_new_coverage(loan: Loan, program_id: int, exposure: Decimal):
+    """Refuse (409 with the figures) coverage of `exposure` of `loan` under `program_id` that would take a
+    fund covering it past 10 x its balance. The funds' rows are locked, so that two new coverages cannot both
+    fit under the last of a cap."""
+    region = db.session.execute(select(Party.region_code).where(Party.id == loan.borrower_id)).scalar_one()
+    for fund in db.session.execute(select(Fund).where(Fund.program_id == program_id).order_by(Fund.id)
+                                   .with_for_update()).scalars():
+        if not region.startswith(region_prefix(fund.region_code)):
+            continue
+        covered = covered_balance(fund)
+        new = (exposure * fund.program.fund_share).quantize(FEN, rounding=ROUND_HALF_UP)
+        money = balance(fund)
+        if covered + new > LEVERAGE_CAP * money:
+            raise Conflict(f"fund {fund.id} would cover {covered + new}, more than 10 x its balance of {money}",
+                           fields={"fund_id": [str(fund.id)], "covered_balance": [str(covered)],
+                                   "this_coverage": [str(new)], "balance": [str(money)]}, code="fund_leverage")
 
 
 def figures(fund: Fund) -> dict:

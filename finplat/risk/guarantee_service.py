@@ -17,6 +17,7 @@ from finplat.extensions import db
 from finplat.loans.application_service import locked_loan, require_status
 from finplat.loans.models import Loan
 from finplat.loans.origination_service import check_bank_role
+from finplat.risk import fund_service
 from finplat.risk.models import Guarantee, RiskProgram
 
 FEN = Decimal("0.01")
@@ -89,8 +90,8 @@ def _decided(actor, guarantee_id: int) -> tuple[Guarantee, Institution]:
 
 
 def accept(actor, guarantee_id: int) -> Guarantee:
-    """requested -> active, when the agency's guaranteed balance with this one stays within its cap (409
-    with the figures otherwise)."""
+    """requested -> active, when the agency's guaranteed balance with this one stays within its cap, and no
+    fund covering the loan would pass 10 x its balance (409 with the figures otherwise)."""
     guarantee, agency = _decided(actor, guarantee_id)
     loan = db.session.get(Loan, guarantee.loan_id)
     if loan.status not in GUARANTEED_STATUSES:
@@ -107,6 +108,8 @@ def accept(actor, guarantee_id: int) -> Guarantee:
                        f"{cap} (net assets x {agency.guarantee_multiple})",
                        fields={"guaranteed_balance": [str(balance)], "this_guarantee": [str(this)],
                                "cap": [str(cap)]}, code="guarantee_cap")
+    fund_service.check_new_coverage(loan, guarantee.program_id,
+                                    loan.principal_outstanding if loan.status == "active" else loan.amount)
     guarantee.status, guarantee.decided_by, guarantee.decided_at = "active", actor.id, utcnow()
     audit.record(actor, "guarantee.accept", "guarantee", guarantee.id,
                  after={**_snapshot(guarantee), "guaranteed_balance": str(balance + this), "cap": str(cap)})

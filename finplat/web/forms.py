@@ -409,6 +409,8 @@ _MESSAGES = [
     (r"loan (\d+) is (\w+): a claim is for a loan classed substandard or worse",
      lambda m: f"贷款 {m[1]} 当前分类为“{CLASS_LABELS.get(m[2], m[2])}”，次级及以下方可申请代偿"),
     (r"no such fund", "没有这个风险补偿基金"),
+    (r"fund (\d+) would cover (\S+), more than 10 x its balance of (\S+)",
+     lambda m: f"风险补偿基金 {m[1]} 的覆盖余额将达 {m[2]} 元，超过其余额 {m[3]} 元的 10 倍"),
     (r"a guarantee agency's portfolio is for its guarantors", "担保组合仅供该担保机构人员查询"),
     (r"(?:agency_id: )?name the agency", "请指定担保机构"),
     (r"alerts are for guarantors, bank managers and fund managers", "风险预警仅供担保机构、银行审批人和基金管理人查询"),

@@ -87,3 +87,25 @@ def test_the_fund_pages(browser, db, program, make_institution, make_user):
     shown = page(manager.get(url))
     assert shown.by_id["fund-balance"].text.strip() == "500,000.00 元"
     assert "注资" in shown.by_id["fund-ledger"].text and "500,000.00" in shown.by_id["fund-ledger"].text
+
+
+def test_new_coverage_beyond_ten_times_the_balance_is_refused(client, db, people, active, agency, program,
+                                                              make_institution, make_user, auth_header):
+    manager = _fund_manager(make_institution, make_user, auth_header)
+    fund = client.post(f"{API}/funds", json={"name": "济南基金", "region_code": "370100", "program_id": program["id"]},
+                       headers=manager).get_json()
+
+    def contribute(amount):
+        client.post(f"{API}/funds/{fund['id']}/contributions", json={"amount": amount, "source": "budget",
+                                                                     "received_on": "2026-11-23"}, headers=manager)
+    contribute("1000.00")
+    asked = client.post(f"{API}/guarantees", json={"loan_id": active["id"], "agency_id": agency["institution"].id,
+                                                    "program_id": program["id"]}, headers=people["manager"][1])
+    url = f"{API}/guarantees/{asked.get_json()['id']}/accept"
+    resp = client.post(url, headers=agency["header"])
+    # the loan would add 120,000.00 x 0.10 = 12,000.00 of coverage to a fund of 1,000.00 (cap 10,000.00)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "fund_leverage"
+    assert resp.get_json()["error"]["fields"] == {"fund_id": [str(fund["id"])], "covered_balance": ["0.00"],
+                                                  "this_coverage": ["12000.00"], "balance": ["1000.00"]}
+    contribute("200.00")  # 1,200.00: a cap of 12,000.00, exactly enough
+    assert client.post(url, headers=agency["header"]).status_code == 200
