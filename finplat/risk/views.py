@@ -8,17 +8,19 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField
+from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from finplat.api_base import MAX_ID
 from finplat.auth.models import Institution
 from finplat.auth.permissions import require
 from finplat.auth.roles import INSTITUTION_ROLES
 from finplat.errors import DomainError
 from finplat.extensions import db
 from finplat.loans import application_service
-from finplat.risk import fund_service, guarantee_service, program_service
+from finplat.risk import claim_service, fund_service, guarantee_service, program_service
+from finplat.risk.claim_schemas import ClaimIn
 from finplat.risk.fund_schemas import ContributionIn, FundIn
 from finplat.risk.guarantee_schemas import GuaranteeIn
 from finplat.risk.models import DEFAULT_FEE_RATE, RiskProgram
@@ -229,3 +231,63 @@ def fund(fund_id):
         return _fund_page(fund_id, form, status)
     flash(f"已入账注资 {done.amount:,.2f} 元")
     return redirect(url_for("risk.fund", fund_id=fund_id))
+
+
+# --- claims
+
+CLAIM_LABELS = {"filed": "待基金审核", "approved": "已批准，待支付", "rejected": "已拒绝", "paid": "已代偿"}
+PARTY_SHORT = {"guarantor": "担保", "reguarantor": "再担保", "bank": "银行", "fund": "基金"}
+
+
+class ClaimForm(Form):
+    loan_id = IntegerField("贷款编号", render_kw={"inputmode": "numeric"},
+                           validators=[InputRequired("必填"), Parsed(), NumberRange(1, MAX_ID, "请核对编号")])
+    fund_id = IntegerField("风险补偿基金编号", render_kw={"inputmode": "numeric"},
+                           validators=[InputRequired("必填"), Parsed(), NumberRange(1, MAX_ID, "请核对编号")],
+                           description="覆盖该贷款借款人所在区域、属同一风险分担项目的基金")
+
+
+def _claims_page(form=None, reject_forms=None, status=200):
+    table = page_of(claim_service.claims(current_user))
+    bank = current_user.role in BANK
+    return render_template("risk/claims.html", table=table, labels=CLAIM_LABELS, parties=PARTIES,
+                           short=PARTY_SHORT, form=(form or ClaimForm()) if bank else None,
+                           decide=current_user.role == "fund_manager", reject_forms=reject_forms or {}), status
+
+
+@bp.route("/claims", methods=["GET", "POST"])
+@require(*BANK, "fund_manager")
+def claims():
+    if current_user.role not in BANK or request.method == "GET":
+        return _claims_page()
+    form = ClaimForm()
+    done, status = submit(form, ClaimIn(), lambda data: claim_service.file_claim(current_user, data))
+    if done is None:
+        return _claims_page(form, status=status)
+    flash(f"已提交代偿申请（第 {done.id} 号），净损失 {done.net_loss:,.2f} 元")
+    return redirect(url_for("risk.claims"))
+
+
+@bp.route("/claims/<int:claim_id>/<action>", methods=["POST"])
+@require("fund_manager")
+def decide_claim(claim_id, action):
+    actions = {"approve": (lambda form: claim_service.approve(current_user, claim_id), "已批准"),
+               "pay": (lambda form: claim_service.pay(current_user, claim_id), "已支付基金分担部分"),
+               "reject": (lambda form: claim_service.reject(current_user, claim_id, form.reason.data.strip()),
+                          "已拒绝")}
+    if action not in actions:
+        abort(404)
+    form = DecisionForm() if action == "reject" else Form()
+    if not form.validate_on_submit():
+        return _claims_page(reject_forms={claim_id: form} if action == "reject" else None, status=422)
+    run, done = actions[action]
+    try:
+        run(form)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        db.session.rollback()
+        flash(f"未能办理：{chinese(exc.message)}")
+        return _claims_page(status=exc.status)
+    flash(f"{done}（第 {claim_id} 号代偿申请）")
+    return redirect(url_for("risk.claims"))

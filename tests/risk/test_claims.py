@@ -8,8 +8,11 @@ it is tested in tests/loans)."""
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from finplat.auth.models import Institution
 from finplat.loans.models import Loan
+from finplat.risk.models import Claim, Fund
 from tests.risk.conftest import API
 
 D = Decimal
@@ -86,3 +89,27 @@ def test_a_payment_beyond_the_balance_is_refused_and_a_claim_rejected(client, db
     assert resp.status_code == 409  # approved: only a filed claim is rejected
     resp = _file(client, people, loan_id, zibo["id"])  # a fund of another region does not cover the loan
     assert resp.status_code == 422 and "fund_id" in resp.get_json()["error"]["fields"]
+
+
+def test_the_claims_page(browser, db, people, covered, make_user):
+    from tests.conftest import csrf_token
+    from tests.web.pages import page
+    fund_id, loan_id = covered["make"]("1000000.00"), covered["loan"]["id"]
+    officer = browser(people["officer"][0])
+    token = csrf_token(officer.get("/risk/claims").get_data(as_text=True))
+    resp = officer.post("/risk/claims", data={"loan_id": loan_id, "fund_id": fund_id, "csrf_token": token})
+    assert resp.status_code == 409 and "次级及以下方可申请代偿" in page(resp).form_alert()
+    db.session.get(Loan, loan_id).classification = "loss"
+    db.session.commit()
+    assert officer.post("/risk/claims", data={"loan_id": loan_id, "fund_id": fund_id,
+                                              "csrf_token": token}).status_code == 302
+    claim = db.session.execute(select(Claim)).scalar_one()
+    administrator = db.session.get(Institution, db.session.get(Fund, fund_id).administrator_id)
+    manager = browser(make_user("fund_manager", institution=administrator))
+    listing = manager.get("/risk/claims")
+    assert "基金 12000.00" in page(listing).by_id[f"claim-{claim.id}"].text
+    token = csrf_token(listing.get_data(as_text=True))
+    assert manager.post(f"/risk/claims/{claim.id}/approve", data={"csrf_token": token}).status_code == 302
+    assert manager.post(f"/risk/claims/{claim.id}/pay", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(claim)
+    assert claim.status == "paid"
