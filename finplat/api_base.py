@@ -168,7 +168,9 @@ def page_schema(item_schema):
     })
 
 
-def paginate(stmt, page: int, per_page: int) -> dict:
+def paginate(stmt, page: int, per_page: int, rows: bool = False) -> dict:
+    """A page of `stmt`'s objects (or, with `rows`, of its rows as dicts)."""
     total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    rows = [row._asdict() for row in result] if rows else result.scalars().all()
     return {"items": rows, "total": total, "page": page, "per_page": per_page}

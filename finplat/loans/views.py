@@ -23,7 +23,8 @@ from finplat.risk import guarantee_service as guarantees
 from finplat.loans.models import CLASSIFICATIONS
 from finplat.loans.page_forms import ActionForm, ApplicationForm, RejectForm, RepaymentForm
 from finplat.registry.models import Party, Right, Shareholding
-from finplat.web.forms import CLASS_LABELS, LOAN_LABELS, UNDERWRITING_LABELS, chinese, show_errors, submit
+from finplat.web.forms import (CLASS_LABELS, GUARANTEE_LABELS, LOAN_LABELS, UNDERWRITING_LABELS, chinese, show_errors,
+                               submit)
 from finplat.web.paging import page_of
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
@@ -39,7 +40,7 @@ assert set(STATUS_LABELS) == set(LOAN_STATUSES)
 
 def _labels():
     return {"status": STATUS_LABELS, "loan": LOAN_LABELS, "check": UNDERWRITING_LABELS,
-            "transaction": TRANSACTION_LABELS, "class": CLASS_LABELS}
+            "transaction": TRANSACTION_LABELS, "class": CLASS_LABELS, "guarantee": GUARANTEE_LABELS}
 
 
 @bp.route("/")
@@ -227,8 +228,8 @@ def repay(loan_id):
     if not form.validate_on_submit():
         return _loan_page(loan_id, status=422, repayment_form=form)
     try:
-        done = servicing.repay(current_user, loan_id, {"amount": form.amount.data,
-                                                       **({"prepayment": form.prepayment.data} if form.prepayment.data else {})})
+        choice = {"prepayment": form.prepayment.data} if form.prepayment.data else {}
+        done = servicing.repay(current_user, loan_id, {"amount": form.amount.data, **choice})
     except DomainError as exc:
         if exc.status == 404:
             raise

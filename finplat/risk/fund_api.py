@@ -3,7 +3,6 @@
 (and admins)."""
 from finplat.api_base import Blueprint, PageArgs, page_schema, paginate
 from finplat.auth.permissions import current_actor, require
-from finplat.extensions import db
 from finplat.risk import fund_service as service
 from finplat.risk.fund_schemas import ContributionIn, ContributionSchema, FundIn, FundLedgerRow, FundSchema
 
@@ -53,7 +52,4 @@ def contribute(data, fund_id):
 @blp.response(200, page_schema(FundLedgerRow))
 def fund_ledger(page, per_page, fund_id):
     """The fund's cash movements, oldest first, each with the balance after it."""
-    stmt = service.ledger_of(service.get_fund(current_actor(), fund_id))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    total = db.session.execute(stmt.with_only_columns(db.func.count()).order_by(None)).scalar_one()
-    return {"items": [row._asdict() for row in rows], "total": total, "page": page, "per_page": per_page}
+    return paginate(service.ledger_of(service.get_fund(current_actor(), fund_id)), page, per_page, rows=True)

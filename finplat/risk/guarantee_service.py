@@ -40,6 +40,11 @@ def exposure():
     return case((Loan.status == "active", Loan.principal_outstanding), else_=Loan.amount)
 
 
+def loan_exposure(loan: Loan) -> Decimal:
+    """exposure() of one loan at hand."""
+    return loan.principal_outstanding if loan.status == "active" else loan.amount
+
+
 def guaranteed_balance(agency_id: int) -> Decimal:
     """The agency's guaranteed balance: exposure x coverage over its active guarantees of open loans, each
     rounded half-up to the fen."""
@@ -101,15 +106,13 @@ def accept(actor, guarantee_id: int) -> Guarantee:
                        code="cap_unknown")
     cap = (agency.net_assets * agency.guarantee_multiple).quantize(FEN, rounding=ROUND_HALF_UP)
     balance = guaranteed_balance(agency.id)
-    this = ((loan.principal_outstanding if loan.status == "active" else loan.amount) * guarantee.coverage
-            ).quantize(FEN, rounding=ROUND_HALF_UP)
+    this = (loan_exposure(loan) * guarantee.coverage).quantize(FEN, rounding=ROUND_HALF_UP)
     if balance + this > cap:
         raise Conflict(f"the agency's guaranteed balance {balance} and this guarantee's {this} pass its cap of "
                        f"{cap} (net assets x {agency.guarantee_multiple})",
                        fields={"guaranteed_balance": [str(balance)], "this_guarantee": [str(this)],
                                "cap": [str(cap)]}, code="guarantee_cap")
-    fund_service.check_new_coverage(loan, guarantee.program_id,
-                                    loan.principal_outstanding if loan.status == "active" else loan.amount)
+    fund_service.check_new_coverage(loan, guarantee.program_id, loan_exposure(loan))
     guarantee.status, guarantee.decided_by, guarantee.decided_at = "active", actor.id, utcnow()
     audit.record(actor, "guarantee.accept", "guarantee", guarantee.id,
                  after={**_snapshot(guarantee), "guaranteed_balance": str(balance + this), "cap": str(cap)})

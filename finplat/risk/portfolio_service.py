@@ -14,7 +14,7 @@ from finplat.extensions import db
 from finplat.loans import application_service, servicing_service
 from finplat.loans.models import Loan
 from finplat.registry.models import Party, Right
-from finplat.risk import loss_model
+from finplat.risk import guarantee_service, loss_model
 from finplat.risk.models import Guarantee
 
 GROUPS = ("classification", "region", "product", "collateral_kind")
@@ -55,8 +55,7 @@ def _rows(agency: Institution) -> list[dict]:
         kind = db.session.get(Right, first.right_id).kind if first and first.right_id else "collective_shares"
         interest = sum((o.interest for o in servicing_service.owed(loan, today)), ZERO) \
             if loan.status == "active" else ZERO
-        exposure = loss_model.Exposure(loan.classification or "normal", loan.principal_outstanding
-                                       if loan.status == "active" else loan.amount, interest,
+        exposure = loss_model.Exposure(loan.classification or "normal", guarantee_service.loan_exposure(loan), interest,
                                        sum((v for v in values if v is not None), Decimal(0)), guarantee.program.shares)
         rows.append({"loan": loan, "guarantee": guarantee, "exposure": exposure, "keys": {
             "classification": exposure.classification, "region": region, "product": loan.product.code,

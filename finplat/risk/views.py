@@ -26,7 +26,7 @@ from finplat.risk.guarantee_schemas import GuaranteeIn
 from finplat.risk.models import DEFAULT_FEE_RATE, RiskProgram
 from finplat.risk.program_schemas import ProgramIn
 from finplat.risk.sharing import PARTIES
-from finplat.web.forms import Form, Parsed, Places, chinese, show_errors, submit
+from finplat.web.forms import GUARANTEE_LABELS, Form, Parsed, Places, chinese, show_errors, submit
 from finplat.web.paging import page_of
 
 bp = Blueprint("risk", __name__, url_prefix="/risk")
@@ -81,8 +81,6 @@ def create_program():
 
 # --- guarantees
 
-STATUS_LABELS = {"requested": "待担保机构审核", "active": "已生效", "rejected": "已拒绝", "released": "已解除",
-                 "called": "已代偿"}
 BANK = ("loan_officer", "bank_manager")
 
 
@@ -127,7 +125,7 @@ def _guarantees_page(reject_forms=None, status=200):
     names = dict(db.session.execute(select(Institution.id, Institution.name).where(
         Institution.id.in_({g.agency_id for g in table.rows}))).all())
     agency = db.session.get(Institution, current_user.institution_id) if current_user.role == "guarantor" else None
-    return render_template("risk/guarantees.html", table=table, names=names, labels=STATUS_LABELS,
+    return render_template("risk/guarantees.html", table=table, names=names, labels=GUARANTEE_LABELS,
                            reject_forms=reject_forms or {}, decide=current_user.role == "guarantor",
                            figures=guarantee_service.agency_figures(agency) if agency else None), status
 

@@ -94,6 +94,8 @@ VALUATION_LABELS = {
 
 
 # Loan words: collateral kinds, repayment methods, LPR tenors (finplat.loans).
+GUARANTEE_LABELS = {"requested": "待担保机构审核", "active": "已生效", "rejected": "已拒绝", "released": "已解除",
+                    "called": "已代偿"}
 CLASS_LABELS = {"normal": "正常", "special_mention": "关注", "substandard": "次级", "doubtful": "可疑", "loss": "损失"}
 LOAN_LABELS = {
     "land_management": "土地经营权", "house": "农民住房财产权", "construction_land": "集体经营性建设用地使用权",
