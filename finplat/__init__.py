@@ -97,7 +97,8 @@ def _register_blueprints(app):
     from finplat.loans import views as loan_views
     from finplat.registry import party_api, right_api, share_api
     from finplat.registry import views as registry_views
-    from finplat.risk import claim_api, fund_api, guarantee_api, portfolio_api, program_api
+    from finplat.risk import claim_api, fund_api, guarantee_api, portfolio_api, program_api, recovery_api
+    from finplat.risk import statement_api, statement_views
     from finplat.risk import views as risk_views
     from finplat.valuation import api as valuation_api
     from finplat.valuation import reference_api, reference_views
@@ -109,7 +110,7 @@ def _register_blueprints(app):
     for blp in (auth_api.blp, admin_api.blp, party_api.blp, right_api.blp, share_api.blp, valuation_api.blp,
                 reference_api.blp, contract_api.blp, product_api.blp, schedule_api.blp,
                 loan_api.blp, program_api.blp, guarantee_api.blp, fund_api.blp,
-                claim_api.blp, portfolio_api.blp):
+                claim_api.blp, recovery_api.blp, portfolio_api.blp, statement_api.blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)  # the API authenticates with bearer tokens only, never the session cookie
     app.register_blueprint(web_views.bp)
@@ -121,6 +122,7 @@ def _register_blueprints(app):
     app.register_blueprint(product_views.bp)
     app.register_blueprint(loan_views.bp)
     app.register_blueprint(risk_views.bp)
+    app.register_blueprint(statement_views.bp)
 
 
 _sqlite_hooked = False

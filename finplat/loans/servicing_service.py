@@ -86,8 +86,9 @@ def _release_liens(actor, loan: Loan):
     return liens
 
 
-def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
-    """A repayment booked on the open business date (API.md POST /loans/{id}/repayments)."""
+def repay(actor, loan_id: int, data: dict, commit: bool = True, kind: str = "repayment") -> dict:
+    """A repayment booked on the open business date (API.md POST /loans/{id}/repayments); `kind` "recovery"
+    for money recovered on a defaulted loan (finplat.risk.recovery_service), applied the same way."""
     loan = locked_loan(actor, loan_id)
     check_bank_role(actor, loan)
     require_status(loan, "active")
@@ -144,7 +145,7 @@ def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
                        ("penalty_receivable", split.penalty)):
         if part:
             legs.append(ledger.Leg(ledger.account(bank, code), -part, loan.id))
-    txn = ledger.post(actor, "repayment", today, amount, legs, loan_id=loan.id)
+    txn = ledger.post(actor, kind, today, amount, legs, loan_id=loan.id)
     released = []
     loan.oldest_unpaid_due = oldest_unpaid(instalments(loan) if schedule else rows.values())
     if amount == payoff:
@@ -161,7 +162,9 @@ def repay(actor, loan_id: int, data: dict, commit: bool = True) -> dict:
               "penalty": split.penalty, "interest": interest, "principal": principal, "status": loan.status,
               "principal_outstanding": loan.principal_outstanding, "prepaid_principal": prepaid,
               "schedule_version": loan.schedule_version, "maturity_date": loan.maturity_date}
-    audit.record(actor, "loan.repaid", "loan", loan.id, after={**result, "liens_released": released})
+    if kind == "repayment":  # a recovery's own record (finplat.risk.recovery_service) includes this one's figures
+        audit.record(actor, "loan.repaid", "loan", loan.id, after={**result, "liens_released": released})
+    result["liens_released"] = released
     if commit:
         db.session.commit()
     else:

@@ -7,7 +7,7 @@ take the balance below zero.
 """
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from finplat import audit, cob
 from finplat.auth.permissions import get_visible, scope_rule, visible
@@ -20,7 +20,7 @@ from finplat.loans.application_service import locked_loan, require_status
 from finplat.loans.models import CLASSIFICATIONS, Loan
 from finplat.loans.origination_service import check_bank_role
 from finplat.risk import fund_service, sharing
-from finplat.risk.models import Claim, Fund
+from finplat.risk.models import Claim, Fund, Guarantee
 
 NON_PERFORMING = CLASSIFICATIONS[CLASSIFICATIONS.index("substandard"):]
 ZERO = Decimal("0.00")
@@ -46,15 +46,17 @@ def file_claim(actor, data: dict) -> Claim:
     fund = db.session.get(Fund, data["fund_id"])
     if fund is None:
         raise field_error("fund_id", "no such fund")
-    if db.session.execute(fund_service.covered_loans(fund).where(Loan.id == loan.id)).first() is None:
-        raise field_error("fund_id", f"the fund does not cover loan {loan.id} (its region or program)")
     open_claim = db.session.execute(select(Claim.id).where(
         Claim.loan_id == loan.id, Claim.status.in_(("filed", "approved", "paid")))).first()
     if open_claim:
         raise Conflict(f"loan {loan.id} has claim {open_claim[0]} already", code="claim_exists")
+    if db.session.execute(fund_service.covered_loans(fund).where(Loan.id == loan.id)).first() is None:
+        raise field_error("fund_id", f"the fund does not cover loan {loan.id} (its region or program)")
     today = cob.open_date()
     interest = sum((o.interest for o in servicing_service.owed(loan, today)), ZERO)
-    recoveries = ZERO  # recoveries are recorded against claims paid; none can precede a first claim
+    # recoveries before the claim were applied to the loan (finplat.risk.recovery_service), so they are in its
+    # principal and interest already; those after filing lower the net loss until the claim is paid
+    recoveries = ZERO
     net_loss = loan.principal_outstanding + interest - recoveries
     split = sharing.split(net_loss, fund.program.shares)
     claim = Claim(loan_id=loan.id, fund_id=fund.id, program_id=fund.program_id, status="filed",
@@ -113,8 +115,12 @@ def pay(actor, claim_id: int) -> Claim:
             loan_id=claim.loan_id, memo=f"代偿 claim {claim.id}")
         claim.payout_transaction_id = txn.id
     claim.status, claim.paid_on = "paid", today
+    # the guarantor's share is now called on: the guarantee stops earning its fee and leaves the agency's cap
+    called = db.session.execute(update(Guarantee).where(Guarantee.loan_id == claim.loan_id, Guarantee.status == "active")
+                                .values(status="called").returning(Guarantee.id)).scalars().all()
     audit.record(actor, "claim.pay", "claim", claim.id, after={"fund_share": str(share),
-                                                               "balance_after": str(money - share)})
+                                                               "balance_after": str(money - share),
+                                                               "guarantees_called": called})
     db.session.commit()
     return claim
 

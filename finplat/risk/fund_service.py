@@ -20,7 +20,7 @@ from finplat.ledger import service as ledger
 from finplat.ledger.models import LedgerPosting, LedgerTransaction
 from finplat.loans.models import Loan, Product
 from finplat.registry.models import Party
-from finplat.risk.models import Fund, FundContribution, Guarantee, RiskProgram
+from finplat.risk.models import Claim, Fund, FundContribution, Guarantee, RiskProgram
 
 FEN = Decimal("0.01")
 LEVERAGE_CAP = Decimal("10")
@@ -98,14 +98,16 @@ def balance(fund: Fund) -> Decimal:
 
 
 def covered_loans(fund: Fund):
-    """A SELECT of (loan id, principal outstanding) of the loans the fund covers."""
-    guaranteed = exists().where(Guarantee.loan_id == Loan.id, Guarantee.status == "active")
-    under_guarantee = exists().where(Guarantee.loan_id == Loan.id, Guarantee.status == "active",
+    """A SELECT of (loan id, principal outstanding) of the loans the fund covers; a loan whose claim the fund
+    has paid is no longer among them (its share is paid: what comes back is a recovery, not an exposure)."""
+    guaranteed = exists().where(Guarantee.loan_id == Loan.id, Guarantee.status.in_(("active", "called")))
+    under_guarantee = exists().where(Guarantee.loan_id == Loan.id, Guarantee.status.in_(("active", "called")),
                                      Guarantee.program_id == fund.program_id)
+    paid = exists().where(Claim.loan_id == Loan.id, Claim.fund_id == fund.id, Claim.status == "paid")
     return (select(Loan.id, Loan.principal_outstanding)
             .join(Party, Party.id == Loan.borrower_id).join(Product, Product.id == Loan.product_id)
             .where(Loan.status == "active", Party.region_code.startswith(region_prefix(fund.region_code)),
-                   or_(under_guarantee, and_(not_(guaranteed), Product.program_id == fund.program_id))))
+                   or_(under_guarantee, and_(not_(guaranteed), Product.program_id == fund.program_id)), not_(paid)))
 
 
 def covered_balance(fund: Fund) -> Decimal:

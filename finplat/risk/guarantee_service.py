@@ -68,9 +68,10 @@ def request_guarantee(actor, data: dict) -> Guarantee:
     if program.guarantor_share <= 0:
         raise field_error("program_id", "the program gives a guarantor no share of a loss")
     live = db.session.execute(select(Guarantee.id).where(Guarantee.loan_id == loan.id,
-                                                         Guarantee.status.in_(("requested", "active")))).first()
+                                                         Guarantee.status.in_(("requested", "active", "called")))
+                            ).first()
     if live:
-        raise Conflict(f"loan {loan.id} has guarantee {live[0]} requested or active", code="guarantee_exists")
+        raise Conflict(f"loan {loan.id} has guarantee {live[0]} requested, active or called", code="guarantee_exists")
     guarantee = Guarantee(loan_id=loan.id, agency_id=agency.id, program_id=program.id, fee_rate=data["fee_rate"],
                           coverage=program.coverage, status="requested", requested_by=actor.id)
     db.session.add(guarantee)

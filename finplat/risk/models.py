@@ -1,4 +1,4 @@
-"""Risk tables (DESIGN.md §3.5): risk-sharing programs and guarantees; funds and claims to come."""
+"""Risk tables (DESIGN.md §3.5): risk-sharing programs, guarantees, funds, claims and recoveries."""
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -146,4 +146,36 @@ class Claim(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     paid_on: Mapped[date | None] = mapped_column(Date)
     payout_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+RECOVERY_SOURCES = ("disposal", "borrower", "guarantor", "other")
+
+
+class Recovery(db.Model):
+    """Money recovered on a defaulted loan (disposal of its collateral, the borrower, a guarantor): applied to
+    the loan like a repayment, and shared by the loan's claim. Before the claim is paid it lowers the claim's
+    net loss; after, `shared` (never more than the net loss not yet recovered) flows back to the parties by
+    the claim's shares (`split`), the fund's part into the fund (`fund_transaction_id`)."""
+    __tablename__ = "recoveries"
+    __table_args__ = (
+        CheckConstraint("amount > 0 AND shared >= 0 AND shared <= amount", name="amounts"),
+        CheckConstraint(f"source IN ({', '.join(repr(s) for s in RECOVERY_SOURCES)})", name="source"),
+        CheckConstraint("claim_effect IN ('lowered_net_loss', 'shared_back')", name="claim_effect"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    source: Mapped[str] = mapped_column(String(16))
+    received_on: Mapped[date] = mapped_column(Date)
+    booked_on: Mapped[date] = mapped_column(Date)  # the business date
+    # lowered_net_loss (the claim was not yet paid) or shared_back (it was); NULL with no claim
+    claim_effect: Mapped[str | None] = mapped_column(String(16))
+    shared: Mapped[Decimal] = mapped_column(Amount)  # the part the claim took: off its net loss, or shared back
+    split: Mapped[dict] = mapped_column(JSON)  # party -> amount string, summing to `shared` ({} if none)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))  # on the loan
+    fund_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

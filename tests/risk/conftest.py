@@ -23,3 +23,20 @@ def agency(make_institution, make_user, auth_header):
     inst = make_institution("guarantee_agency", name="山东省农业发展信贷担保有限责任公司",
                             net_assets=Decimal("1000000.00"), guarantee_multiple=Decimal("10"))
     return {"institution": inst, "header": auth_header(make_user("guarantor", institution=inst))}
+
+
+@pytest.fixture
+def covered(client, db, people, active, agency, program, make_institution, make_user, auth_header):  # noqa: F811
+    """A Jinan fund under the 4321 program holding `balance`, covering the guaranteed loan."""
+    manager = auth_header(make_user("fund_manager", institution=make_institution("fund_administrator")))
+    asked = client.post(f"{API}/guarantees", json={"loan_id": active["id"], "agency_id": agency["institution"].id,
+                                                    "program_id": program["id"]}, headers=people["manager"][1])
+    client.post(f"{API}/guarantees/{asked.get_json()['id']}/accept", headers=agency["header"])
+
+    def make(balance):
+        fund = client.post(f"{API}/funds", json={"name": f"基金 {balance}", "region_code": "370100",
+                                                 "program_id": program["id"]}, headers=manager).get_json()
+        client.post(f"{API}/funds/{fund['id']}/contributions", json={
+            "amount": balance, "source": "budget", "received_on": "2026-11-23"}, headers=manager)
+        return fund["id"]
+    return {"make": make, "manager": manager, "loan": active}

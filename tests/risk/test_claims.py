@@ -7,7 +7,6 @@ an accepted 4321 guarantee; its class is set to substandard directly (the close 
 it is tested in tests/loans)."""
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from finplat.auth.models import Institution
@@ -16,23 +15,6 @@ from finplat.risk.models import Claim, Fund
 from tests.risk.conftest import API
 
 D = Decimal
-
-
-@pytest.fixture
-def covered(client, db, people, active, agency, program, make_institution, make_user, auth_header):
-    """A Jinan fund under the 4321 program holding `balance`, covering the guaranteed loan."""
-    manager = auth_header(make_user("fund_manager", institution=make_institution("fund_administrator")))
-    asked = client.post(f"{API}/guarantees", json={"loan_id": active["id"], "agency_id": agency["institution"].id,
-                                                    "program_id": program["id"]}, headers=people["manager"][1])
-    client.post(f"{API}/guarantees/{asked.get_json()['id']}/accept", headers=agency["header"])
-
-    def make(balance):
-        fund = client.post(f"{API}/funds", json={"name": f"基金 {balance}", "region_code": "370100",
-                                                 "program_id": program["id"]}, headers=manager).get_json()
-        client.post(f"{API}/funds/{fund['id']}/contributions", json={
-            "amount": balance, "source": "budget", "received_on": "2026-11-23"}, headers=manager)
-        return fund["id"]
-    return {"make": make, "manager": manager, "loan": active}
 
 
 def _file(client, people, loan_id, fund_id, who="manager"):
@@ -72,8 +54,12 @@ def test_a_payment_beyond_the_balance_is_refused_and_a_claim_rejected(client, db
     fund_id, loan_id = covered["make"]("5000.00"), covered["loan"]["id"]
     db.session.get(Loan, loan_id).classification = "doubtful"
     db.session.commit()
-    claim = _file(client, people, loan_id, fund_id).get_json()
     manager = covered["manager"]
+    zibo = client.post(f"{API}/funds", json={"name": "淄博基金", "region_code": "370300", "program_id": db.session.get(
+        Fund, fund_id).program_id}, headers=manager).get_json()
+    resp = _file(client, people, loan_id, zibo["id"])  # a fund of another region does not cover the loan
+    assert resp.status_code == 422 and "fund_id" in resp.get_json()["error"]["fields"]
+    claim = _file(client, people, loan_id, fund_id).get_json()
     client.post(f"{API}/claims/{claim['id']}/approve", headers=manager)
     resp = client.post(f"{API}/claims/{claim['id']}/pay", headers=manager)
     assert resp.status_code == 409 and resp.get_json()["error"]["fields"] == {"balance": ["5000.00"],
@@ -83,12 +69,8 @@ def test_a_payment_beyond_the_balance_is_refused_and_a_claim_rejected(client, db
     other_fund = covered["make"]("100.00")
     resp = _file(client, people, loan_id, other_fund)
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "claim_exists"
-    zibo = client.post(f"{API}/funds", json={"name": "淄博基金", "region_code": "370300", "program_id": claim[
-        "program_id"]}, headers=manager).get_json()
     resp = client.post(f"{API}/claims/{claim['id']}/reject", json={"reason": "抵押物尚未处置"}, headers=manager)
     assert resp.status_code == 409  # approved: only a filed claim is rejected
-    resp = _file(client, people, loan_id, zibo["id"])  # a fund of another region does not cover the loan
-    assert resp.status_code == 422 and "fund_id" in resp.get_json()["error"]["fields"]
 
 
 def test_the_claims_page(browser, db, people, covered, make_user):
