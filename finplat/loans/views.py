@@ -20,11 +20,12 @@ from finplat.loans.loan_schemas import LoanIn
 from finplat.loans.models import LOAN_STATUSES, Loan, Product
 from finplat.loans import servicing_service as servicing
 from finplat.risk import guarantee_service as guarantees
+from finplat.risk import recovery_service
 from finplat.loans.models import CLASSIFICATIONS
 from finplat.loans.page_forms import ActionForm, ApplicationForm, RejectForm, RepaymentForm
 from finplat.registry.models import Party, Right, Shareholding
-from finplat.web.forms import (CLASS_LABELS, GUARANTEE_LABELS, LOAN_LABELS, UNDERWRITING_LABELS, chinese, show_errors,
-                               submit)
+from finplat.web.forms import (CLASS_LABELS, GUARANTEE_LABELS, LOAN_LABELS, RECOVERY_SOURCE_LABELS, UNDERWRITING_LABELS,
+                               chinese, show_errors, submit)
 from finplat.web.paging import page_of
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
@@ -40,7 +41,8 @@ assert set(STATUS_LABELS) == set(LOAN_STATUSES)
 
 def _labels():
     return {"status": STATUS_LABELS, "loan": LOAN_LABELS, "check": UNDERWRITING_LABELS,
-            "transaction": TRANSACTION_LABELS, "class": CLASS_LABELS, "guarantee": GUARANTEE_LABELS}
+            "transaction": TRANSACTION_LABELS, "class": CLASS_LABELS, "guarantee": GUARANTEE_LABELS,
+            "recovery_source": RECOVERY_SOURCE_LABELS}
 
 
 @bp.route("/")
@@ -152,6 +154,7 @@ def _loan_page(loan_id, status=200, failed=None, reject_form=None, repayment_for
         schedule=origination.schedule_of(loan, version if version and version != loan.schedule_version else None),
         contracts=origination.contracts_of(loan, current_user), transactions=txns, people=people,
         guarantees=db.session.execute(guarantees.guarantees(current_user, loan_id=loan.id)).scalars().all(),
+        recoveries=db.session.execute(recovery_service.recoveries(current_user, loan.id)).scalars().all(),
         may=_may(loan), reject_form=reject_form or RejectForm(), repayment_form=repayment_form or RepaymentForm(),
         quote=servicing.quote(current_user, loan.id) if loan.status == "active" else None,
         business_date=cob.open_date(), labels=_labels()), status

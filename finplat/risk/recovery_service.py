@@ -109,6 +109,25 @@ def _texts(amounts: dict) -> dict:
     return {party: str(amount) for party, amount in amounts.items()}
 
 
+def by_claim(claim_ids: list[int]) -> dict:
+    """{claim id: {rows, before, after, fund}} for the claims page: each claim's recoveries, what lowered its
+    net loss before payment, what was shared back after it, and the fund's part of that (the caller has
+    scoped the claims)."""
+    found = {}
+    if not claim_ids:
+        return found
+    for row in db.session.execute(select(Recovery).where(Recovery.claim_id.in_(claim_ids)).order_by(Recovery.id)
+                                  ).scalars():
+        shown = found.setdefault(row.claim_id, {"rows": [], "before": ZERO, "after": ZERO, "fund": ZERO})
+        shown["rows"].append(row)
+        if row.claim_effect == "lowered_net_loss":
+            shown["before"] += row.shared
+        else:
+            shown["after"] += row.shared
+            shown["fund"] += Decimal(row.split.get("fund", "0"))
+    return found
+
+
 def recoveries(actor, loan_id: int):
     """A SELECT of the loan's recoveries, oldest first, for those who may see the loan."""
     get_loan(actor, loan_id)

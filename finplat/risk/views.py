@@ -12,6 +12,7 @@ from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from finplat import cob
 from finplat.api_base import MAX_ID
 from finplat.auth.models import Institution
 from finplat.auth.permissions import require
@@ -19,14 +20,16 @@ from finplat.auth.roles import INSTITUTION_ROLES
 from finplat.errors import DomainError
 from finplat.extensions import db
 from finplat.loans import application_service
-from finplat.risk import claim_service, fund_service, guarantee_service, program_service
+from finplat.risk import claim_service, fund_service, guarantee_service, program_service, recovery_service
 from finplat.risk.claim_schemas import ClaimIn
 from finplat.risk.fund_schemas import ContributionIn, FundIn
 from finplat.risk.guarantee_schemas import GuaranteeIn
 from finplat.risk.models import DEFAULT_FEE_RATE, RiskProgram
 from finplat.risk.program_schemas import ProgramIn
+from finplat.risk.recovery_schemas import RecoveryIn
 from finplat.risk.sharing import PARTIES
-from finplat.web.forms import GUARANTEE_LABELS, Form, Parsed, Places, chinese, show_errors, submit
+from finplat.web.forms import (GUARANTEE_LABELS, RECOVERY_SOURCE_LABELS, Form, Parsed, Places, chinese, show_errors,
+                               submit)
 from finplat.web.paging import page_of
 
 bp = Blueprint("risk", __name__, url_prefix="/risk")
@@ -245,11 +248,31 @@ class ClaimForm(Form):
                            description="覆盖该贷款借款人所在区域、属同一风险分担项目的基金")
 
 
-def _claims_page(form=None, reject_forms=None, status=200):
+class RecoveryForm(Form):
+    """A recovery on a defaulted loan (the page's counterpart of POST /loans/{id}/recoveries). Its fields have
+    ids of their own: the claim form on the same page has a loan_id too."""
+    loan_id = IntegerField("贷款编号", id="recovery-loan_id", render_kw={"inputmode": "numeric"},
+                           validators=[InputRequired("必填"), Parsed(), NumberRange(1, MAX_ID, "请核对编号")])
+    amount = DecimalField("回收金额（元）", id="recovery-amount", places=None, render_kw={"inputmode": "decimal"},
+                          validators=[InputRequired("必填"), Parsed(), Places(2),
+                                      NumberRange(min=Decimal("0.01"), message="须大于 0")],
+                          description="按还款顺序冲抵贷款（罚息、逾期利息、逾期本金……，余额提前还本）")
+    received_on = DateField("到账日期", id="recovery-received_on", default=cob.open_date,
+                            validators=[InputRequired("必填")], description="不能晚于当前营业日，不能早于放款日")
+    source = SelectField("回收来源", id="recovery-source",
+                         choices=[SelectChoice(k, v) for k, v in RECOVERY_SOURCE_LABELS.items()])
+
+
+def _claims_page(form=None, recovery_form=None, reject_forms=None, status=200):
+    """The claims, each with its recoveries; for the bank, the forms to file a claim and record a recovery
+    (the one not posted shown empty, not filled from the other's post)."""
     table = page_of(claim_service.claims(current_user))
+    recoveries = recovery_service.by_claim([claim.id for claim in table.rows])
     bank = current_user.role in BANK
     return render_template("risk/claims.html", table=table, labels=CLAIM_LABELS, parties=PARTIES,
-                           short=PARTY_SHORT, form=(form or ClaimForm()) if bank else None,
+                           short=PARTY_SHORT, recoveries=recoveries, sources=RECOVERY_SOURCE_LABELS,
+                           form=(form or ClaimForm(formdata=None)) if bank else None,
+                           recovery_form=(recovery_form or RecoveryForm(formdata=None)) if bank else None,
                            decide=current_user.role == "fund_manager", reject_forms=reject_forms or {}), status
 
 
@@ -288,4 +311,29 @@ def decide_claim(claim_id, action):
         flash(f"未能办理：{chinese(exc.message)}")
         return _claims_page(status=exc.status)
     flash(f"{done}（第 {claim_id} 号代偿申请）")
+    return redirect(url_for("risk.claims"))
+
+
+def _recovered(recovery) -> str:
+    """What the flash says a recovery did to its loan's claim."""
+    text = f"已登记贷款 {recovery.loan_id} 的追偿回收 {recovery.amount:,.2f} 元"
+    if recovery.claim_effect == "lowered_net_loss":
+        text += f"，冲减第 {recovery.claim_id} 号代偿申请的净损失 {recovery.shared:,.2f} 元"
+    elif recovery.claim_effect == "shared_back" and recovery.shared > 0:
+        text += (f"，按分担比例退回 {recovery.shared:,.2f} 元，其中风险补偿基金 "
+                 f"{Decimal(recovery.split.get('fund', '0')):,.2f} 元")
+    elif recovery.claim_effect == "shared_back":
+        text += f"；第 {recovery.claim_id} 号代偿申请的净损失已全部收回，不再分摊"
+    return text
+
+
+@bp.route("/recoveries", methods=["POST"])
+@require(*BANK)
+def record_recovery():
+    form = RecoveryForm()
+    done, status = submit(form, RecoveryIn(),
+                          lambda data: recovery_service.record(current_user, form.loan_id.data, data))
+    if done is None:
+        return _claims_page(recovery_form=form, status=status)
+    flash(_recovered(done))
     return redirect(url_for("risk.claims"))

@@ -96,6 +96,7 @@ VALUATION_LABELS = {
 # Loan words: collateral kinds, repayment methods, LPR tenors (finplat.loans).
 GUARANTEE_LABELS = {"requested": "待担保机构审核", "active": "已生效", "rejected": "已拒绝", "released": "已解除",
                     "called": "已代偿"}
+RECOVERY_SOURCE_LABELS = {"disposal": "处置抵押物", "borrower": "借款人还款", "guarantor": "担保人代偿", "other": "其他"}
 CLASS_LABELS = {"normal": "正常", "special_mention": "关注", "substandard": "次级", "doubtful": "可疑", "loss": "损失"}
 LOAN_LABELS = {
     "land_management": "土地经营权", "house": "农民住房财产权", "construction_land": "集体经营性建设用地使用权",
@@ -457,6 +458,8 @@ _MESSAGES = [
     (r"a prepayment is at least (\S+)", lambda m: f"提前还款至少 {m[1]} 元"),
     (r"the (\S+) left is less than a fen for each of the (\d+) instalments left: pay the loan off instead",
      lambda m: f"剩余本金 {m[1]} 元不足剩余 {m[2]} 期每期 1 分，请直接结清贷款"),
+    (r"a prepayment leaves a balance over due dates after today", "今日之后已无还款日，提前还款后不能留有余额：请直接结清贷款"),
+    (r"an instalment of (\S+) does not cover the interest", lambda m: f"每期还款 {m[1]} 元不足以支付利息"),
     (r"loan (\d+) has no schedule version (\d+)", lambda m: f"贷款 {m[1]} 没有第 {m[2]} 版还款计划"),
     (r"loan (\d+) has no schedule yet", lambda m: f"贷款 {m[1]} 尚无还款计划"),
     (r"repayments are booked on the open business date, (\S+)", lambda m: f"还款只能记入当前营业日 {m[1]}"),
