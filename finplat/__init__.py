@@ -73,6 +73,7 @@ def _register_models():
     import finplat.registry.scopes  # noqa: F401
     import finplat.risk.claim_service  # noqa: F401  (the claims' scoping rule)
     import finplat.risk.cob_steps  # noqa: F401  (guarantee fees)
+    import finplat.risk.summary_service  # noqa: F401  (the risk summary, last step of the close)
     import finplat.risk.fund_service  # noqa: F401  (the funds' scoping rule)
     import finplat.risk.guarantee_service  # noqa: F401  (the guarantees' scoping rule)
     import finplat.risk.models  # noqa: F401

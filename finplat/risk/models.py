@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finplat.columns import Amount, Rate, UTCDateTime, utcnow
@@ -179,3 +179,39 @@ class Recovery(db.Model):
     fund_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoanRiskSummary(db.Model):
+    """A loan's risk figures as of the last closed business date, one row per loan with an exposure (active,
+    or approved or contracted under a live guarantee), rewritten whole by the `risk.summary` close-of-business
+    step (finplat.risk.summary_service). The portfolio queries read this, not the loans, so that an agency's
+    dashboard over a million loans is a few aggregates over indexed rows."""
+    __tablename__ = "loan_risk_summaries"
+    __table_args__ = (
+        Index("ix_loan_risk_summaries_agency", "agency_id", "classification"),
+        Index("ix_loan_risk_summaries_bank", "bank_id", "classification"),
+        Index("ix_loan_risk_summaries_program", "program_id", "region_code"),
+    )
+
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="CASCADE"), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)  # the business date closed
+    bank_id: Mapped[int] = mapped_column()
+    borrower_id: Mapped[int] = mapped_column()
+    product_id: Mapped[int] = mapped_column()
+    region_code: Mapped[str] = mapped_column(String(6))  # the borrower's
+    collateral_kind: Mapped[str] = mapped_column(String(32))  # of the first collateral; collective_shares if pledged
+    loan_status: Mapped[str] = mapped_column(String(16))
+    classification: Mapped[str] = mapped_column(String(16))
+    dpd: Mapped[int] = mapped_column()
+    principal: Mapped[Decimal] = mapped_column(Amount)  # EAD: principal outstanding, or the amount if not disbursed
+    interest_due: Mapped[Decimal] = mapped_column(Amount)  # scheduled interest due or accrued, unpaid
+    collateral_value: Mapped[Decimal] = mapped_column(Amount)  # indicative, else certified; 0 if none
+    ltv: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))  # principal / collateral value; NULL if worth 0
+    agency_id: Mapped[int | None] = mapped_column()  # of the active or called guarantee, if any
+    coverage: Mapped[Decimal] = mapped_column(Rate)  # the guarantee's; 0 without one
+    program_id: Mapped[int | None] = mapped_column()  # the guarantee's, else the product's
+    # the program's shares; without a program the bank bears it all
+    guarantor_share: Mapped[Decimal] = mapped_column(Rate)
+    reguarantor_share: Mapped[Decimal] = mapped_column(Rate)
+    bank_share: Mapped[Decimal] = mapped_column(Rate)
+    fund_share: Mapped[Decimal] = mapped_column(Rate)

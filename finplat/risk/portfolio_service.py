@@ -1,38 +1,85 @@
-"""Portfolio risk for a guarantee agency (API.md "Risk": GET /risk/portfolio, GET /risk/stress), over its active
-and called guarantees whose loans are not paid off or written off, read loan by loan (finplat.risk.loss_model
-does the arithmetic). An agency's guarantors see their own agency only; admins any."""
+"""Portfolio risk (API.md "Risk": GET /risk/portfolio, GET /risk/stress), read off the loan risk summary that
+close of business refreshes (finplat.risk.summary_service), so the figures are as of the last closed date
+(`as_of`). Each caller sees what it may (API.md: "/risk/*: guarantor, fund_manager, bank_manager, each over
+what they may see"):
+
+- a guarantor: the loans its agency guarantees (active and called guarantees of loans not paid off or
+  written off: the summary holds no others);
+- a bank manager: its bank's loans (with `agency_id`, those that agency guarantees);
+- a fund manager: the loans its administration's funds cover: under a fund's program, of a borrower in its
+  region (with `agency_id`, those that agency guarantees);
+- an admin: one agency's (`agency_id`), or the whole platform's.
+
+Totals and groups are aggregates in SQL over indexed summary rows; the stress test splits each non-
+performing loan's loss in Python (finplat.risk.loss_model and sharing), so that its fen match a claim's.
+"""
 import json
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, case, false, func, literal, or_, select
 
-from finplat import cob
 from finplat.auth.models import Institution
-from finplat.errors import Forbidden, NotFound, field_error
+from finplat.errors import Forbidden, NotFound
 from finplat.extensions import db
-from finplat.loans import application_service, servicing_service
-from finplat.loans.models import Loan
-from finplat.registry.models import Party, Right
-from finplat.risk import guarantee_service, loss_model
-from finplat.risk.models import Guarantee
+from finplat.loans.models import Product
+from finplat.money import to_fen
+from finplat.registry.models import Party
+from finplat.risk import loss_model, summary_service
+from finplat.risk.fund_service import region_prefix
+from finplat.risk.models import Fund, LoanRiskSummary
+from finplat.risk.sharing import PARTIES
 
+S = LoanRiskSummary
 GROUPS = ("classification", "region", "product", "collateral_kind")
+ROLES = ("guarantor", "bank_manager", "fund_manager")
 ZERO = Decimal("0.00")
+# days past due, by the upper bound of each bucket (None: no bound); the classes turn at 90, 270 and 360
+DPD_BUCKETS = (("0", 0), ("1-30", 30), ("31-60", 60), ("61-90", 90), ("91-180", 180), ("181-270", 270),
+               ("271-360", 360), ("361+", None))
+# loan to value, by the upper bound of each bucket; "none": no collateral value
+LTV_BUCKETS = (("0-50%", Decimal("0.5")), ("50-60%", Decimal("0.6")), ("60-70%", Decimal("0.7")),
+               ("70-80%", Decimal("0.8")), ("80-100%", Decimal("1")), ("100%+", None))
+TOP = 10
 
 
-def agency_for(actor, agency_id: int | None) -> Institution:
-    """The agency whose portfolio `actor` asks for: a guarantor's own (the default), any for an admin."""
-    if not actor.is_admin and actor.role != "guarantor":
-        raise Forbidden("a guarantee agency's portfolio is for its guarantors", code="not_the_agency")
-    agency_id = agency_id or (None if actor.is_admin else actor.institution_id)
-    if agency_id is None:
-        raise field_error("agency_id", "name the agency")
-    agency = db.session.get(Institution, agency_id)
-    if agency is None or agency.kind != "guarantee_agency" or (not actor.is_admin and
-                                                              agency.id != actor.institution_id):
-        raise NotFound(f"no guarantee agency {agency_id}")
-    return agency
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # agency, bank, funds or platform
+    institution_id: int | None
+    agency_id: int | None
+    where: object  # a condition on the summary's rows
+
+
+def _institution(institution_id: int, kind: str) -> Institution:
+    found = db.session.get(Institution, institution_id)
+    if found is None or found.kind != kind:
+        raise NotFound(f"no guarantee agency {institution_id}")
+    return found
+
+
+def scope_for(actor, agency_id: int | None = None) -> Scope:
+    """What `actor` may see of the portfolio; `agency_id` narrows it to what that agency guarantees (a
+    guarantor may name only its own: another agency's is 404, as is one that is no agency)."""
+    if agency_id is not None:
+        _institution(agency_id, "guarantee_agency")
+    by_agency = S.agency_id == agency_id if agency_id is not None else literal(True)
+    if actor.is_admin:
+        return Scope("agency" if agency_id else "platform", agency_id, agency_id, by_agency)
+    if actor.role == "guarantor":
+        if agency_id not in (None, actor.institution_id):
+            raise NotFound(f"no guarantee agency {agency_id}")
+        return Scope("agency", actor.institution_id, actor.institution_id, S.agency_id == actor.institution_id)
+    if actor.role == "bank_manager":
+        return Scope("bank", actor.institution_id, agency_id, and_(S.bank_id == actor.institution_id, by_agency))
+    if actor.role == "fund_manager":
+        funds = db.session.execute(select(Fund.program_id, Fund.region_code)
+                                   .where(Fund.administrator_id == actor.institution_id)).all()
+        covered = or_(false(), *(and_(S.program_id == program_id, S.region_code.startswith(region_prefix(region)))
+                                 for program_id, region in funds))
+        return Scope("funds", actor.institution_id, agency_id, and_(covered, by_agency))
+    raise Forbidden("portfolio risk is for guarantors, bank managers and fund managers", code="not_allowed")
 
 
 def pd_table() -> dict:
@@ -40,54 +87,119 @@ def pd_table() -> dict:
     return {k: Decimal(v) for k, v in json.loads(configured).items()} if configured else loss_model.DEFAULT_PD
 
 
-def _rows(agency: Institution) -> list[dict]:
-    """Each guaranteed loan: its keys for grouping and its exposure."""
-    today = cob.open_date()
-    found = db.session.execute(
-        select(Loan, Guarantee, Party.region_code).join(Guarantee, Guarantee.loan_id == Loan.id)
-        .join(Party, Party.id == Loan.borrower_id)
-        .where(Guarantee.agency_id == agency.id, Guarantee.status.in_(("active", "called")),
-               Loan.status.not_in(("paid_off", "written_off"))).order_by(Loan.id)).all()
-    rows = []
-    for loan, guarantee, region in found:
-        values = application_service.collateral_values(loan, today)
-        first = loan.collateral[0] if loan.collateral else None
-        kind = db.session.get(Right, first.right_id).kind if first and first.right_id else "collective_shares"
-        interest = sum((o.interest for o in servicing_service.owed(loan, today)), ZERO) \
-            if loan.status == "active" else ZERO
-        exposure = loss_model.Exposure(loan.classification or "normal", guarantee_service.loan_exposure(loan), interest,
-                                       sum((v for v in values if v is not None), Decimal(0)), guarantee.program.shares)
-        rows.append({"loan": loan, "guarantee": guarantee, "exposure": exposure, "keys": {
-            "classification": exposure.classification, "region": region, "product": loan.product.code,
-            "collateral_kind": kind}})
-    return rows
+def _fen(value) -> Decimal:
+    return to_fen(str(value or 0))  # str(): SQLite sums NUMERIC as binary floats
 
 
-def _totals(rows: list[dict], pds: dict) -> dict:
-    principal = sum((r["exposure"].principal for r in rows), ZERO)
-    npl = sum((r["exposure"].principal for r in rows if r["exposure"].classification in loss_model.NON_PERFORMING),
-              ZERO)
-    guaranteed = sum(((r["exposure"].principal * r["guarantee"].coverage).quantize(loss_model.FEN, ROUND_HALF_UP)
-                      for r in rows), ZERO)
-    return {"loan_count": len(rows), "principal_outstanding": principal, "guaranteed_balance": guaranteed,
-            "npl_principal": npl, "npl_ratio": (npl / principal).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-            if principal else Decimal("0"),
-            "expected_loss": sum((loss_model.expected_loss(r["exposure"], pds) for r in rows), ZERO)}
+def _figures(pds: dict):
+    """The aggregate columns of a set of summary rows (finish() turns a result row into figures)."""
+    uncovered = S.principal - S.collateral_value * (1 - loss_model.DEFAULT_HAIRCUT)
+    pd = case(*((S.classification == name, literal(value)) for name, value in pds.items()), else_=literal(0))
+    npl = S.classification.in_(loss_model.NON_PERFORMING)
+    return (func.count().label("loan_count"), func.sum(S.principal).label("principal_outstanding"),
+            func.sum(func.round(S.principal * S.coverage, 2)).label("guaranteed_balance"),
+            func.sum(S.interest_due).label("interest_due"),
+            func.sum(S.collateral_value).label("collateral_value"),
+            func.sum(case((npl, S.principal), else_=0)).label("npl_principal"),
+            func.sum(func.round(pd * case((uncovered > 0, uncovered), else_=0), 2)).label("expected_loss"))
 
 
-def portfolio(actor, agency_id: int | None, group_by: str = "classification") -> dict:
-    agency = agency_for(actor, agency_id)
-    rows, pds = _rows(agency), pd_table()
-    groups = {}
-    for row in rows:
-        groups.setdefault(row["keys"][group_by], []).append(row)
-    return {"agency_id": agency.id, "as_of": cob.open_date(), "group_by": group_by, "totals": _totals(rows, pds),
-            "groups": [{"key": key, **_totals(members, pds)} for key, members in sorted(groups.items())]}
+def _finish(row) -> dict:
+    figures = {name: _fen(getattr(row, name)) for name in ("principal_outstanding", "guaranteed_balance",
+                                                             "interest_due", "collateral_value", "npl_principal",
+                                                             "expected_loss")}
+    principal = figures["principal_outstanding"]
+    ratio = (figures["npl_principal"] / principal).quantize(Decimal("0.0001"), ROUND_HALF_UP) if principal else \
+        Decimal("0.0000")
+    return {"loan_count": row.loan_count or 0, **figures, "npl_ratio": ratio}
+
+
+def _group_key(group_by: str):
+    return {"classification": S.classification, "region": S.region_code, "collateral_kind": S.collateral_kind,
+            "product": Product.code}[group_by]
+
+
+def totals(scope: Scope, pds: dict) -> dict:
+    return _finish(db.session.execute(select(*_figures(pds)).where(scope.where)).one())
+
+
+def groups(scope: Scope, pds: dict, group_by: str) -> list[dict]:
+    key = _group_key(group_by).label("key")
+    stmt = select(key, *_figures(pds)).where(scope.where)
+    if group_by == "product":
+        stmt = stmt.join(Product, Product.id == S.product_id)
+    return [{"key": row.key, **_finish(row)} for row in db.session.execute(stmt.group_by(key).order_by(key))]
+
+
+def _buckets(scope: Scope, column, bounds, none_label: str | None = None) -> list[dict]:
+    """Loans and principal per bucket of `column` (upper bounds inclusive), every bucket listed."""
+    whens = [(column <= bound, label) for label, bound in bounds if bound is not None]
+    if none_label:
+        whens.insert(0, (column.is_(None), none_label))
+    bucket = case(*whens, else_=bounds[-1][0]).label("bucket")
+    found = {row.bucket: row for row in db.session.execute(
+        select(bucket, func.count().label("n"), func.sum(S.principal).label("principal"))
+        .where(scope.where).group_by(bucket))}
+    labels = [label for label, _ in bounds] + ([none_label] if none_label else [])
+    return [{"bucket": label, "loan_count": found[label].n if label in found else 0,
+             "principal_outstanding": _fen(found[label].principal) if label in found else ZERO} for label in labels]
+
+
+def dpd_buckets(scope: Scope) -> list[dict]:
+    return _buckets(scope, S.dpd, DPD_BUCKETS)
+
+
+def ltv_distribution(scope: Scope) -> list[dict]:
+    return _buckets(scope, S.ltv, LTV_BUCKETS, none_label="none")
+
+
+def top_borrowers(scope: Scope, total: Decimal) -> list[dict]:
+    """The ten borrowers with the most principal outstanding, and each one's share of the total."""
+    principal = func.sum(S.principal).label("principal")
+    top = (select(S.borrower_id, func.count().label("n"), principal).where(scope.where)
+           .group_by(S.borrower_id).order_by(principal.desc(), S.borrower_id).limit(TOP).subquery())
+    rows = db.session.execute(select(top, Party.name, Party.region_code).join(Party, Party.id == top.c.borrower_id)
+                              .order_by(top.c.principal.desc(), top.c.borrower_id)).all()
+    return [{"borrower_id": row.borrower_id, "name": row.name, "region_code": row.region_code, "loan_count": row.n,
+             "principal_outstanding": _fen(row.principal),
+             "share": (_fen(row.principal) / total).quantize(Decimal("0.0001"), ROUND_HALF_UP) if total else
+             Decimal("0.0000")} for row in rows]
+
+
+def _header(scope: Scope) -> dict:
+    return {"scope": scope.kind, "agency_id": scope.agency_id, "as_of": summary_service.as_of()}
+
+
+def portfolio(actor, agency_id: int | None = None, group_by: str = "classification") -> dict:
+    scope, pds = scope_for(actor, agency_id), pd_table()
+    figures = totals(scope, pds)
+    return {**_header(scope), "group_by": group_by, "totals": figures, "groups": groups(scope, pds, group_by),
+            "dpd_buckets": dpd_buckets(scope), "ltv_distribution": ltv_distribution(scope),
+            "top_borrowers": top_borrowers(scope, figures["principal_outstanding"])}
+
+
+def stress_figures(scope: Scope, haircut: Decimal) -> dict:
+    """What each party would pay if every non-performing loan in scope defaulted with its collateral worth
+    `haircut` less."""
+    rows = db.session.execute(
+        select(S.classification, S.principal, S.interest_due, S.collateral_value,
+               *(getattr(S, f"{party}_share") for party in PARTIES))
+        .where(scope.where, S.classification.in_(loss_model.NON_PERFORMING))).all()
+    exposures = [loss_model.Exposure(row[0], row[1], row[2], row[3], dict(zip(PARTIES, row[4:]))) for row in rows]
+    return loss_model.stress(exposures, haircut)
 
 
 def stress(actor, agency_id: int | None, haircut: Decimal) -> dict:
-    """What each party would pay if every non-performing loan the agency guarantees defaulted with its
-    collateral `haircut` less."""
-    agency = agency_for(actor, agency_id)
-    return {"agency_id": agency.id, "as_of": cob.open_date(), "haircut": haircut,
-            **loss_model.stress([r["exposure"] for r in _rows(agency)], haircut)}
+    scope = scope_for(actor, agency_id)
+    return {**_header(scope), "haircut": haircut, **stress_figures(scope, haircut)}
+
+
+def report(actor, agency_id: int | None = None, haircut: Decimal = Decimal("0.30")) -> dict:
+    """Everything the dashboard shows: the totals, the groups by every key, the buckets, the top borrowers
+    and the stress test at `haircut`."""
+    scope, pds = scope_for(actor, agency_id), pd_table()
+    figures = totals(scope, pds)
+    return {**_header(scope), "totals": figures, "groups": {key: groups(scope, pds, key) for key in GROUPS},
+            "dpd_buckets": dpd_buckets(scope), "ltv_distribution": ltv_distribution(scope),
+            "top_borrowers": top_borrowers(scope, figures["principal_outstanding"]),
+            "stress": {"haircut": haircut, **stress_figures(scope, haircut)}}

@@ -48,12 +48,12 @@ def file_name(statement: dict, extension: str) -> str:
     return f"fund-{statement['fund']['id']}-statement-{statement['from']}-{statement['to']}.{extension}"
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _amount(value) -> str:
+def cell_amount(value) -> str:
     return f"{value:.2f}"
 
 
@@ -64,25 +64,25 @@ def to_csv(statement: dict) -> bytes:
     w = csv.writer(out, lineterminator="\r\n")
     fund = statement["fund"]
     w.writerow(["风险补偿基金收支对账单"])
-    w.writerow(["基金", _text(fund["name"]), "基金编号", fund["id"], "管理机构", _text(fund["administrator"])])
+    w.writerow(["基金", cell_text(fund["name"]), "基金编号", fund["id"], "管理机构", cell_text(fund["administrator"])])
     w.writerow(["期间", statement["from"].isoformat(), statement["to"].isoformat(), "营业日",
                 statement["as_of"].isoformat()])
     w.writerow([])
     w.writerow(COLUMNS)
     w.writerow([statement["opening_on"].isoformat(), "期初余额", "", "", "", "", "",
-                _amount(statement["opening_balance"]), "", ""])
+                cell_amount(statement["opening_balance"]), "", ""])
     for line in statement["lines"]:
-        w.writerow([line["booked_on"].isoformat(), KIND_LABELS[line["kind"]], _text(detail(line)),
-                    line["claim_id"] or "", line["loan_id"] or "", _amount(line["amount_in"]),
-                    _amount(line["amount_out"]), _amount(line["balance"]), line["transaction_id"],
-                    _text(line["memo"])])
+        w.writerow([line["booked_on"].isoformat(), KIND_LABELS[line["kind"]], cell_text(detail(line)),
+                    line["claim_id"] or "", line["loan_id"] or "", cell_amount(line["amount_in"]),
+                    cell_amount(line["amount_out"]), cell_amount(line["balance"]), line["transaction_id"],
+                    cell_text(line["memo"])])
     totals = statement["totals"]
     for category, label in CATEGORY_LABELS.items():
         figures = totals[category]
         if category != "other" or figures["in"] or figures["out"]:
-            w.writerow(["", "小计", label, "", "", _amount(figures["in"]), _amount(figures["out"]), "", "", ""])
-    w.writerow(["", "本期合计", "", "", "", _amount(totals["in"]), _amount(totals["out"]), "", "", ""])
-    w.writerow([statement["to"].isoformat(), "期末余额", "", "", "", "", "", _amount(statement["closing_balance"]),
+            w.writerow(["", "小计", label, "", "", cell_amount(figures["in"]), cell_amount(figures["out"]), "", "", ""])
+    w.writerow(["", "本期合计", "", "", "", cell_amount(totals["in"]), cell_amount(totals["out"]), "", "", ""])
+    w.writerow([statement["to"].isoformat(), "期末余额", "", "", "", "", "", cell_amount(statement["closing_balance"]),
                 "", ""])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
