@@ -57,7 +57,7 @@ def rows(day: date):
     def share(party: str, without: int):
         return func.coalesce(getattr(RiskProgram, f"{party}_share"), without)
 
-    return (select(Loan.id, cast(literal(day), Date), Loan.bank_id, Loan.borrower_id, Loan.product_id,
+    return (select(Loan.id, literal(day, Date), Loan.bank_id, Loan.borrower_id, Loan.product_id,
                    Party.region_code, _first_collateral_kind(), Loan.status,
                    func.coalesce(Loan.classification, "normal"), Loan.dpd, principal,
                    func.coalesce(interest.c.interest_due, 0), value,
