@@ -25,7 +25,8 @@ class StressArgs(ApiSchema):
     haircut = RateField(required=True, metadata={"description": "cut of collateral values, 0 to 1"})
 
 
-class ExportArgs(PortfolioArgs):
+class ExportArgs(ApiSchema):
+    agency_id = Id(strict=False, metadata={"description": "the caller's own agency by default"})
     haircut = RateField(load_default=Decimal("0.30"), metadata={"description": "the stress test's, 0 to 1"})
 
 
@@ -100,7 +101,7 @@ def portfolio(agency_id=None, group_by="classification"):
 @require(*service.ROLES)
 @blp.arguments(ExportArgs, location="query", as_kwargs=True)
 @blp.response(200, content_type=portfolio_export.CSV_MIME)
-def portfolio_csv(agency_id=None, group_by="classification", haircut=Decimal("0.30")):
+def portfolio_csv(agency_id=None, haircut=Decimal("0.30")):
     """The portfolio, grouped by every key, and the stress test as one CSV (UTF-8 with a BOM)."""
     report = service.report(current_actor(), agency_id, haircut)
     return Response(portfolio_export.csv_bytes(report), mimetype=portfolio_export.CSV_MIME, headers={
